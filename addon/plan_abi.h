@@ -1,0 +1,157 @@
+/*
+ * hezi plan ABI: the contract between the TypeScript planner (src/plan/encode.ts) and the C++
+ * init executable (addon/init/). Keep the two in step; bump HZ_PLAN_VERSION on any change.
+ *
+ * The plan is a byte string in a sealed memfd handed to the init at fd `plan_fd` (argv[2]).
+ * Layout (all integers little-endian, no padding, no alignment):
+ *
+ *   char     magic[4] = "HZP1"
+ *   uint32   version  = HZ_PLAN_VERSION
+ *   uint32   nops
+ *   nops x op:
+ *     uint32 code      (enum hz_op)
+ *     uint32 nargs
+ *     nargs x arg:
+ *       uint32 len
+ *       uint8  data[len]
+ *
+ * Argument kinds (the op table below says which argument is which kind):
+ *   int   : len == 8, int64 little-endian
+ *   str   : NUL-terminated; len counts the NUL. An empty string (len 1) means "none"/NULL where
+ *           the op says so.
+ *   strv  : a sequence of NUL-terminated strings, concatenated; len counts every NUL. The count
+ *           is the number of NULs. (An empty list has len 0.)
+ *   bytes : raw bytes.
+ *
+ * The init executes ops strictly in order, index 0..nops-1. On the first failing op it sends
+ * HZ_MSG_ERROR {op = index, err = errno} (and `status` for RUN_HOOK) and exits 1. It never prints
+ * anything itself except after a successful start (EXEC failure → stderr + exit 127): every
+ * sentence is written by TypeScript from {op index, errno}.
+ *
+ * Sync socket (fd `sync_fd`, argv[1]) is an AF_UNIX SOCK_SEQPACKET socket: one hz_msg header per
+ * packet, followed by `len` payload bytes in the same packet.
+ */
+#ifndef HEZI_PLAN_ABI_H
+#define HEZI_PLAN_ABI_H
+
+#include <stdint.h>
+
+#define HZ_PLAN_MAGIC "HZP1"
+#define HZ_PLAN_VERSION 1u
+
+/* argv of the init: { "hezi-init", "<sync_fd>", "<plan_fd>", NULL } */
+
+enum hz_op : uint32_t {
+  /* --- namespaces --------------------------------------------------------------------- */
+  HZ_OP_SETNS = 1,         /* (str path, int nstype)  open(path,O_RDONLY|O_CLOEXEC); setns(fd,nstype) */
+  HZ_OP_UNSHARE = 2,       /* (int flags)             unshare(flags) */
+  HZ_OP_SYNC = 3,          /* (int tag)               send SYNC{op=index,pid=tag}; block for the reply.
+                              reply ACK: go on (a payload, if any, replaces the stored "state" bytes
+                              given to hooks' stdin); reply ABORT or EOF: _exit(1) silently. */
+  HZ_OP_WRITE_FILE = 4,    /* (str path, bytes data)  open(path,O_WRONLY|O_CLOEXEC) (no create); write all */
+  HZ_OP_FORK = 5,          /* ()  fork. The parent sends PID{pid=child's pid} and _exit(0) at once.
+                              The child carries on with the next op. */
+  HZ_OP_SETSID = 6,        /* ()  setsid() */
+
+  /* --- filesystem ----------------------------------------------------------------------
+   * Every filesystem op that takes (str root, str rel) resolves its target like this:
+   *   root == "" : rel is an ordinary path used as is (absolute or relative to the cwd).
+   *   root != "" : rel is resolved inside root with openat2(RESOLVE_IN_ROOT) so symlinks in the
+   *                container's rootfs cannot escape it (CVE-2021-30465 class). For MOUNT the
+   *                resolved O_PATH fd is used as "/proc/self/fd/N" for the target.
+   */
+  HZ_OP_MOUNT = 10,        /* (str src|"", str root, str rel, str fstype|"", int flags, str data|"")
+                              mount(src, target, fstype, flags, data). "" → NULL. */
+  HZ_OP_MOUNT_SETATTR = 11,/* (str root, str rel, int attr_set, int attr_clr, int propagation, int flags)
+                              mount_setattr(dfd=target fd, "", AT_EMPTY_PATH | flags, ...) where flags
+                              may carry AT_RECURSIVE. */
+  HZ_OP_MKDIR_ALL = 12,    /* (str root, str rel, int mode)  mkdir -p; existing dirs are fine;
+                              an existing non-directory is ENOTDIR. */
+  HZ_OP_TOUCH = 13,        /* (str root, str rel, int mode)  make parents (0755) and create the file
+                              (O_CREAT, no O_TRUNC) if missing; an existing file is fine. */
+  HZ_OP_MKNOD = 14,        /* (str root, str rel, int mode, int dev, int uid, int gid)
+                              remove an existing non-directory at the path first (unlink, ENOENT ok),
+                              mknod(mode incl. S_IFCHR/S_IFBLK/S_IFIFO, dev), chown(uid,gid),
+                              chmod(mode & 07777) (umask must not reduce it). dev = makedev(major,minor)
+                              as computed by TS: ((minor & 0xff) | ((major & 0xfff) << 8) |
+                              ((minor & ~0xff) << 12) | ((major & ~0xfff) << 32)). */
+  HZ_OP_SYMLINK = 15,      /* (str target, str root, str rel, int ignore_exist)  symlink(target, path) */
+  HZ_OP_CHDIR = 16,        /* (str path) */
+  HZ_OP_PIVOT_ROOT = 17,   /* (str newroot)  chdir(newroot); pivot_root(".", "."); umount2(".", MNT_DETACH);
+                              chdir("/") */
+  HZ_OP_MOVE_ROOT = 18,    /* (str newroot)  chdir(newroot); mount(newroot, "/", NULL, MS_MOVE, NULL);
+                              chroot("."); chdir("/") */
+  HZ_OP_MASK_PATH = 19,    /* (str path)  path is inside the (already pivoted) root.
+                              ENOENT: nothing to do. A directory: mount tmpfs ro (MS_RDONLY, "size=0"
+                              is NOT used; data "") on it. Otherwise: bind-mount /dev/null on it. */
+  HZ_OP_READONLY_PATH = 20,/* (str path)  ENOENT: nothing to do. Else bind-mount path on itself
+                              (MS_BIND|MS_REC), then remount MS_BIND|MS_REMOUNT|MS_RDONLY keeping the
+                              mount's existing nosuid/nodev/noexec/relatime... flags (from statfs f_flag). */
+  HZ_OP_REMOUNT_RO = 21,   /* (str path, int extra_flags)  like the second half of READONLY_PATH:
+                              mount("", path, NULL, MS_REMOUNT|MS_BIND|MS_RDONLY|kept flags|extra, NULL).
+                              Used for a read-only root and for bind mounts with "ro". */
+  HZ_OP_CHOWN = 22,        /* (str path, int uid, int gid) */
+
+  /* --- identity and limits ------------------------------------------------------------ */
+  HZ_OP_SETHOSTNAME = 30,  /* (str name) */
+  HZ_OP_SETDOMAINNAME = 31,/* (str name) */
+  HZ_OP_SETRLIMIT = 32,    /* (int resource, int soft, int hard)  prlimit(0, ...); -1 means RLIM_INFINITY */
+  HZ_OP_PERSONALITY = 33,  /* (int persona) */
+  HZ_OP_UMASK = 34,        /* (int mask) */
+  HZ_OP_SETGROUPS = 35,    /* (bytes gids: uint32 array) setgroups(n, gids); n may be 0 */
+  HZ_OP_SETRESGID = 36,    /* (int gid) setresgid(gid,gid,gid) */
+  HZ_OP_SETRESUID = 37,    /* (int uid) setresuid(uid,uid,uid) */
+  HZ_OP_KEEPCAPS = 38,     /* (int on) prctl(PR_SET_KEEPCAPS, on) */
+  HZ_OP_CAPS_BOUNDING = 39,/* (int keep_mask, int last_cap) PR_CAPBSET_DROP every cap 0..last_cap not in mask */
+  HZ_OP_CAPSET = 40,       /* (int effective, int permitted, int inheritable)  capset v3 (64-bit masks) */
+  HZ_OP_CAPS_AMBIENT = 41, /* (int mask, int last_cap) PR_CAP_AMBIENT_CLEAR_ALL, then RAISE each in mask */
+  HZ_OP_NO_NEW_PRIVS = 42, /* () prctl(PR_SET_NO_NEW_PRIVS, 1) */
+  HZ_OP_SECCOMP = 43,      /* (bytes bpf: struct sock_filter[], int flags)  seccomp(SECCOMP_SET_MODE_FILTER) */
+  HZ_OP_DUMPABLE = 44,     /* (int on) prctl(PR_SET_DUMPABLE, on) */
+
+  /* --- hooks and start ---------------------------------------------------------------- */
+  HZ_OP_RUN_HOOK = 50,     /* (str path, strv argv, strv envp, int timeout_ms)  fork; child: stdin = a
+                              pipe carrying the stored state bytes, stdout/stderr as the init's,
+                              execve(path, argv, envp). timeout_ms <= 0: no limit. On timeout SIGKILL
+                              the hook and fail with err=ETIMEDOUT. A non-zero exit fails with
+                              err=0, status=<wait status>. An exec failure: err=<errno of execve>. */
+  HZ_OP_OPEN_FIFO = 51,    /* (str path)  open(path, O_PATH|O_CLOEXEC) and keep the fd for WAIT_FIFO */
+  HZ_OP_LOOKUP_EXEC = 52,  /* (strv candidates)  the first candidate that is a regular file with an
+                              execute bit (stat + access(X_OK)) is kept for EXEC; none: ENOENT, or the
+                              first non-ENOENT errno seen (e.g. EACCES). */
+  HZ_OP_CLOSE_FDS = 53,    /* (int from)  close_range(from, ~0U, CLOSE_RANGE_CLOEXEC) (fallback: loop
+                              over /proc/self/fd setting FD_CLOEXEC), except the sync socket and plan
+                              fd which are already CLOEXEC. */
+  HZ_OP_READY = 54,        /* ()  send READY. After this the runtime may be gone: later failures are
+                              only reported on stderr (exit 127 style). */
+  HZ_OP_WAIT_FIFO = 55,    /* ()  close the sync socket; fd = open("/proc/self/fd/<fifo fd>", O_WRONLY|O_CLOEXEC)
+                              (blocks until `start` opens the read side); write "0"; close. */
+  HZ_OP_EXEC = 56,         /* (strv argv, strv envp)  execve(the LOOKUP_EXEC result, argv, envp).
+                              On failure: write "exec <path>: <strerror>\n" to fd 2, _exit(127). */
+  HZ_OP_DUP2 = 57,         /* (int oldfd, int newfd) dup2 (console later) */
+  HZ_OP_SEND_READY_FD = 58,/* reserved */
+};
+
+enum hz_msg_type : uint32_t {
+  /* init → runtime */
+  HZ_MSG_SYNC = 1,   /* op = index of the SYNC op, pid = its tag */
+  HZ_MSG_PID = 2,    /* pid = the forked child's pid as seen by the init's parent process */
+  HZ_MSG_ERROR = 3,  /* op = failing op index, err = errno (0 if n/a), status = wait status for hooks */
+  HZ_MSG_READY = 4,  /* every op before WAIT_FIFO succeeded */
+  /* runtime → init */
+  HZ_MSG_ACK = 16,   /* go on; optional payload = new state bytes for hooks */
+  HZ_MSG_ABORT = 17, /* stop: the init _exit(1)s */
+};
+
+struct hz_msg {
+  uint32_t type;
+  int32_t op;
+  int32_t err;
+  int32_t pid;
+  int32_t status;
+  uint32_t len; /* payload bytes that follow in the same packet */
+};
+
+#define HZ_MSG_MAX_PAYLOAD (128 * 1024)
+
+#endif

@@ -1,0 +1,68 @@
+/**
+ * The typed facade over the C++ addon (addon/binding.cc). The addon only carries out primitive
+ * operations; it decides nothing and words no error message: failures come back as errors with
+ * `errno` (number) and `code` (e.g. "EPERM") set.
+ */
+import * as path from 'node:path';
+
+export interface InitMsg {
+  /** HZ_MSG_* from addon/plan_abi.h */
+  type: number;
+  op: number;
+  err: number;
+  pid: number;
+  status: number;
+  payload: Buffer | null;
+}
+
+export interface WaitResult {
+  /** 0 when `nohang` and the child has not changed state */
+  pid: number;
+  /** exit code when it exited normally, else null */
+  code: number | null;
+  /** the signal number that killed it, else null */
+  signal: number | null;
+}
+
+export interface Native {
+  /**
+   * Start the init executable (from a sealed memfd copy of `initPath`) in a fresh child process.
+   * The child gets stdio[0..2] at fds 0,1,2, keeps fds 3..3+preserveFds-1 open, and receives the
+   * sync socket at fd 3+preserveFds and the plan memfd at fd 4+preserveFds (argv[1], argv[2]).
+   * Returns the child's pid and the runtime's end of the SOCK_SEQPACKET sync socket (CLOEXEC).
+   */
+  spawnInit(initPath: string, plan: Buffer, stdio: [number, number, number], preserveFds: number): { pid: number; syncFd: number };
+  /** Blocking receive of one message; null on EOF; throws ETIMEDOUT after timeoutMs (-1: forever). */
+  recvMsg(fd: number, timeoutMs: number): InitMsg | null;
+  sendMsg(fd: number, type: number, payload?: Buffer): void;
+  waitPid(pid: number, nohang: boolean): WaitResult;
+  /** waitpid in a worker thread, so the event loop keeps running (signal forwarding in `run`) */
+  waitPidAsync(pid: number): Promise<WaitResult>;
+  setChildSubreaper(on: boolean): void;
+  mkfifo(path: string, mode: number): void;
+  /** flock(fd, LOCK_SH|LOCK_EX|LOCK_UN [| LOCK_NB]) */
+  flock(fd: number, op: 'sh' | 'ex' | 'un', nonblock: boolean): void;
+  /** libc's strerror text, e.g. "Operation not permitted" */
+  strerror(errno: number): string;
+  /** umount2(path, flags) */
+  umount2(path: string, flags: number): void;
+}
+
+let loaded: Native | undefined;
+
+export const BUILD_DIR = path.resolve(__dirname, '../../../build/Release');
+export const INIT_PATH = path.join(BUILD_DIR, 'hezi-init');
+
+export function native(): Native {
+  if (!loaded) loaded = require(path.join(BUILD_DIR, 'hezi.node')) as Native;
+  return loaded;
+}
+
+export const Msg = {
+  SYNC: 1,
+  PID: 2,
+  ERROR: 3,
+  READY: 4,
+  ACK: 16,
+  ABORT: 17,
+} as const;

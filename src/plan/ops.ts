@@ -1,0 +1,192 @@
+/**
+ * The plan: an ordered list of primitive operations the C++ init carries out with raw syscalls.
+ * Mirrors addon/plan_abi.h (codes and argument order). Every op carries `what`, the words TS
+ * uses to describe it when the init reports {op index, errno}: "mount proc on /proc".
+ */
+
+export const OpCode = {
+  SETNS: 1,
+  UNSHARE: 2,
+  SYNC: 3,
+  WRITE_FILE: 4,
+  FORK: 5,
+  SETSID: 6,
+  MOUNT: 10,
+  MOUNT_SETATTR: 11,
+  MKDIR_ALL: 12,
+  TOUCH: 13,
+  MKNOD: 14,
+  SYMLINK: 15,
+  CHDIR: 16,
+  PIVOT_ROOT: 17,
+  MOVE_ROOT: 18,
+  MASK_PATH: 19,
+  READONLY_PATH: 20,
+  REMOUNT_RO: 21,
+  CHOWN: 22,
+  SETHOSTNAME: 30,
+  SETDOMAINNAME: 31,
+  SETRLIMIT: 32,
+  PERSONALITY: 33,
+  UMASK: 34,
+  SETGROUPS: 35,
+  SETRESGID: 36,
+  SETRESUID: 37,
+  KEEPCAPS: 38,
+  CAPS_BOUNDING: 39,
+  CAPSET: 40,
+  CAPS_AMBIENT: 41,
+  NO_NEW_PRIVS: 42,
+  SECCOMP: 43,
+  DUMPABLE: 44,
+  RUN_HOOK: 50,
+  OPEN_FIFO: 51,
+  LOOKUP_EXEC: 52,
+  CLOSE_FDS: 53,
+  READY: 54,
+  WAIT_FIFO: 55,
+  EXEC: 56,
+  DUP2: 57,
+} as const;
+export type OpCodeName = keyof typeof OpCode;
+
+/** One argument of an op, tagged with how it is encoded. */
+export type Arg =
+  | { int: number | bigint }
+  | { str: string }
+  | { strv: readonly string[] }
+  | { bytes: Uint8Array };
+
+export interface Op {
+  code: OpCodeName;
+  args: Arg[];
+  /** How an error message names this step, e.g. "mount proc on /proc". */
+  what: string;
+}
+
+/** Tags for SYNC ops: what the runtime does when the init stops there. */
+export const SyncTag = {
+  /** the init unshared a user namespace: write uid_map/gid_map now */
+  USERNS_MAPS: 1,
+  /** namespaces exist, mounts not yet made: run createRuntime hooks (and prestart) */
+  CREATE_RUNTIME: 2,
+  /** the container process exists; the runtime learns state and answers with the state JSON */
+  STATE: 3,
+} as const;
+
+const i = (n: number | bigint): Arg => ({ int: n });
+const s = (v: string): Arg => ({ str: v });
+
+/** Small constructors so the compiler reads like the list of steps it is. */
+export const op = {
+  setns: (path: string, nstype: number, what: string): Op => ({ code: 'SETNS', args: [s(path), i(nstype)], what }),
+  unshare: (flags: number, what: string): Op => ({ code: 'UNSHARE', args: [i(flags)], what }),
+  sync: (tag: number, what: string): Op => ({ code: 'SYNC', args: [i(tag)], what }),
+  writeFile: (path: string, data: string, what: string): Op => ({
+    code: 'WRITE_FILE',
+    args: [s(path), { bytes: Buffer.from(data) }],
+    what,
+  }),
+  fork: (): Op => ({ code: 'FORK', args: [], what: 'fork the container process' }),
+  setsid: (): Op => ({ code: 'SETSID', args: [], what: 'setsid' }),
+  mount: (src: string, root: string, rel: string, fstype: string, flags: number, data: string, what: string): Op => ({
+    code: 'MOUNT',
+    args: [s(src), s(root), s(rel), s(fstype), i(flags), s(data)],
+    what,
+  }),
+  mountSetattr: (
+    root: string,
+    rel: string,
+    attrSet: number,
+    attrClr: number,
+    propagation: number,
+    flags: number,
+    what: string,
+  ): Op => ({ code: 'MOUNT_SETATTR', args: [s(root), s(rel), i(attrSet), i(attrClr), i(propagation), i(flags)], what }),
+  mkdirAll: (root: string, rel: string, mode: number, what: string): Op => ({
+    code: 'MKDIR_ALL',
+    args: [s(root), s(rel), i(mode)],
+    what,
+  }),
+  touch: (root: string, rel: string, mode: number, what: string): Op => ({
+    code: 'TOUCH',
+    args: [s(root), s(rel), i(mode)],
+    what,
+  }),
+  mknod: (root: string, rel: string, mode: number, dev: bigint, uid: number, gid: number, what: string): Op => ({
+    code: 'MKNOD',
+    args: [s(root), s(rel), i(mode), i(dev), i(uid), i(gid)],
+    what,
+  }),
+  symlink: (target: string, root: string, rel: string, ignoreExist: boolean, what: string): Op => ({
+    code: 'SYMLINK',
+    args: [s(target), s(root), s(rel), i(ignoreExist ? 1 : 0)],
+    what,
+  }),
+  chdir: (path: string, what: string): Op => ({ code: 'CHDIR', args: [s(path)], what }),
+  pivotRoot: (newroot: string): Op => ({ code: 'PIVOT_ROOT', args: [s(newroot)], what: `pivot_root to ${newroot}` }),
+  moveRoot: (newroot: string): Op => ({ code: 'MOVE_ROOT', args: [s(newroot)], what: `move ${newroot} to / (no pivot)` }),
+  maskPath: (path: string): Op => ({ code: 'MASK_PATH', args: [s(path)], what: `mask ${path}` }),
+  readonlyPath: (path: string): Op => ({ code: 'READONLY_PATH', args: [s(path)], what: `make ${path} read-only` }),
+  remountRo: (path: string, extra: number, what: string): Op => ({ code: 'REMOUNT_RO', args: [s(path), i(extra)], what }),
+  chown: (path: string, uid: number, gid: number, what: string): Op => ({ code: 'CHOWN', args: [s(path), i(uid), i(gid)], what }),
+  sethostname: (name: string): Op => ({ code: 'SETHOSTNAME', args: [s(name)], what: `set hostname to "${name}"` }),
+  setdomainname: (name: string): Op => ({ code: 'SETDOMAINNAME', args: [s(name)], what: `set domainname to "${name}"` }),
+  setrlimit: (resource: number, soft: bigint, hard: bigint, what: string): Op => ({
+    code: 'SETRLIMIT',
+    args: [i(resource), i(soft), i(hard)],
+    what,
+  }),
+  personality: (persona: number, what: string): Op => ({ code: 'PERSONALITY', args: [i(persona)], what }),
+  umask: (mask: number): Op => ({ code: 'UMASK', args: [i(mask)], what: `set umask ${mask.toString(8).padStart(4, '0')}` }),
+  setgroups: (gids: readonly number[]): Op => {
+    const b = Buffer.alloc(gids.length * 4);
+    gids.forEach((g, k) => b.writeUInt32LE(g >>> 0, k * 4));
+    return { code: 'SETGROUPS', args: [{ bytes: b }], what: `setgroups [${gids.join(',')}]` };
+  },
+  setresgid: (gid: number): Op => ({ code: 'SETRESGID', args: [i(gid)], what: `setgid ${gid}` }),
+  setresuid: (uid: number): Op => ({ code: 'SETRESUID', args: [i(uid)], what: `setuid ${uid}` }),
+  keepcaps: (on: boolean): Op => ({ code: 'KEEPCAPS', args: [i(on ? 1 : 0)], what: 'prctl PR_SET_KEEPCAPS' }),
+  capsBounding: (keep: bigint, lastCap: number): Op => ({
+    code: 'CAPS_BOUNDING',
+    args: [i(keep), i(lastCap)],
+    what: 'drop capabilities from the bounding set',
+  }),
+  capset: (effective: bigint, permitted: bigint, inheritable: bigint): Op => ({
+    code: 'CAPSET',
+    args: [i(effective), i(permitted), i(inheritable)],
+    what: 'set effective, permitted and inheritable capabilities',
+  }),
+  capsAmbient: (mask: bigint, lastCap: number): Op => ({
+    code: 'CAPS_AMBIENT',
+    args: [i(mask), i(lastCap)],
+    what: 'raise ambient capabilities',
+  }),
+  noNewPrivs: (): Op => ({ code: 'NO_NEW_PRIVS', args: [], what: 'set no_new_privs' }),
+  seccomp: (bpf: Uint8Array, flags: number): Op => ({
+    code: 'SECCOMP',
+    args: [{ bytes: bpf }, i(flags)],
+    what: 'load the seccomp filter',
+  }),
+  dumpable: (on: boolean): Op => ({ code: 'DUMPABLE', args: [i(on ? 1 : 0)], what: 'prctl PR_SET_DUMPABLE' }),
+  runHook: (path: string, argv: readonly string[], envp: readonly string[], timeoutMs: number, what: string): Op => ({
+    code: 'RUN_HOOK',
+    args: [s(path), { strv: argv }, { strv: envp }, i(timeoutMs)],
+    what,
+  }),
+  openFifo: (path: string): Op => ({ code: 'OPEN_FIFO', args: [s(path)], what: `open ${path}` }),
+  lookupExec: (candidates: readonly string[], what: string): Op => ({
+    code: 'LOOKUP_EXEC',
+    args: [{ strv: candidates }],
+    what,
+  }),
+  closeFds: (from: number): Op => ({ code: 'CLOSE_FDS', args: [i(from)], what: `close file descriptors from ${from}` }),
+  ready: (): Op => ({ code: 'READY', args: [], what: 'report ready' }),
+  waitFifo: (): Op => ({ code: 'WAIT_FIFO', args: [], what: 'wait on exec.fifo' }),
+  exec: (argv: readonly string[], envp: readonly string[]): Op => ({
+    code: 'EXEC',
+    args: [{ strv: argv }, { strv: envp }],
+    what: `exec ${argv[0] ?? ''}`,
+  }),
+  dup2: (oldfd: number, newfd: number, what: string): Op => ({ code: 'DUP2', args: [i(oldfd), i(newfd)], what }),
+};
