@@ -1,0 +1,21 @@
+import type { OptSpec } from './args';
+
+/** runc's global flags. */
+export const GLOBAL_OPTIONS: Record<string, OptSpec> = {
+  root: { type: 'string', describe: 'root directory for storage of container state (this should be located in tmpfs)', default: '/run/hezi' },
+  log: { type: 'string', describe: 'set the log file to write hezi logs to (default is stderr)' },
+  'log-format': { type: 'string', describe: 'set the log format ("text" (default), or "json")', default: 'text' },
+  debug: { type: 'boolean', describe: 'enable debug logging' },
+  'systemd-cgroup': { type: 'boolean', describe: 'enable systemd cgroup support (accepted; cgroupfs is used)' },
+  rootless: { type: 'string', describe: 'ignore cgroup permission errors ("true", "false", or "auto")', optionalValue: ['auto', 'true', 'false'] },
+  criu: { type: 'string', describe: 'path to the criu binary (accepted for compatibility)' },
+  version: { type: 'boolean', alias: ['v'], describe: 'print the version' },
+};
+
+export interface Globals {
+  root: string;
+  log?: string | undefined;
+  logFormat: 'text' | 'json';
+  debug: boolean;
+  systemdCgroup: boolean;
+}

@@ -1,0 +1,18 @@
+import { CommandSpec, Parsed, bool } from './args';
+import type { Globals } from './globals';
+import { kill } from '../runtime/container';
+import { StateStore } from '../runtime/state-store';
+
+export const command: CommandSpec = {
+  name: 'kill',
+  describe: 'kill sends the specified signal (default: SIGTERM) to the container\'s init process',
+  usage: 'kill <container-id> [signal]',
+  options: {
+    all: { type: 'boolean', alias: ['a'], describe: 'send the specified signal to all processes inside the container' },
+  },
+};
+
+export function handler(p: Parsed, g: Globals): number {
+  kill(new StateStore(g.root), p.positionals[0] ?? '', p.positionals[1], bool(p.values, 'all'));
+  return 0;
+}

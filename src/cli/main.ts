@@ -1,0 +1,80 @@
+/**
+ * Entry point. Parses runc's global flags, loads exactly one command module, runs it. No logic
+ * lives here or in the command files: they call src/runtime.
+ */
+import { CommandSpec, Parsed, parseArgs } from './args';
+import { GLOBAL_OPTIONS, Globals } from './globals';
+import { HeziError } from '../runtime/errors';
+import { configureLog, log } from '../runtime/log';
+
+export interface CommandModule {
+  command: CommandSpec;
+  handler(p: Parsed, g: Globals): number | Promise<number>;
+}
+
+/** name → loader; modules are required only when their command runs. */
+export const COMMANDS: Record<string, () => CommandModule> = {
+  create: () => require('./create'),
+  start: () => require('./start'),
+  state: () => require('./state'),
+  kill: () => require('./kill'),
+  delete: () => require('./delete'),
+  run: () => require('./run'),
+  list: () => require('./list'),
+  spec: () => require('./spec'),
+};
+const ALIASES: Record<string, string> = { ls: 'list', rm: 'delete' };
+
+async function main(argv: string[]): Promise<number> {
+  const top = parseArgs(argv, GLOBAL_OPTIONS, 1);
+  const g: Globals = {
+    root: String(top.values['root'] ?? '/run/hezi'),
+    log: typeof top.values['log'] === 'string' ? top.values['log'] : undefined,
+    logFormat: top.values['log-format'] === 'json' ? 'json' : 'text',
+    debug: top.values['debug'] === true,
+    systemdCgroup: top.values['systemd-cgroup'] === true,
+  };
+  configureLog({ file: g.log, format: g.logFormat, debug: g.debug });
+  if (top.values['log-format'] !== 'text' && top.values['log-format'] !== 'json')
+    throw new HeziError(`invalid log-format: ${String(top.values['log-format'])}`);
+  if (top.values['version'] === true) {
+    process.stdout.write(`hezi version 0.1.0\nspec: 1.3.0\nnode: ${process.version}\n`);
+    return 0;
+  }
+  const [name0, ...rest] = top.positionals;
+  if (top.help || name0 === undefined || name0 === 'help') {
+    (require('./help') as typeof import('./help')).showHelp(name0 === 'help' ? rest[0] : undefined);
+    return name0 === undefined && !top.help ? 1 : 0;
+  }
+  const name = ALIASES[name0] ?? name0;
+  const load = COMMANDS[name];
+  if (!load) throw new HeziError(`No help topic for '${name0}'`);
+  const mod = load();
+  const p = parseArgs(rest, { ...GLOBAL_OPTIONS, ...mod.command.options }, mod.command.restAfter);
+  if (p.help) {
+    (require('./help') as typeof import('./help')).showHelp(name);
+    return 0;
+  }
+  // global flags given after the command name still count
+  if (typeof p.values['log'] === 'string' && !g.log) g.log = p.values['log'];
+  if (p.values['log-format'] === 'json') g.logFormat = 'json';
+  if (p.values['root'] !== '/run/hezi' && typeof p.values['root'] === 'string' && top.values['root'] === '/run/hezi')
+    g.root = p.values['root'];
+  configureLog({ file: g.log, format: g.logFormat, debug: g.debug || p.values['debug'] === true });
+  return mod.handler(p, g);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof HeziError) {
+      log.error(e.message);
+      process.exitCode = e.exitCode;
+    } else {
+      log.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+      process.exitCode = 1;
+    }
+  },
+);

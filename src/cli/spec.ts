@@ -1,0 +1,18 @@
+import { CommandSpec, Parsed, bool, str } from './args';
+import type { Globals } from './globals';
+import { writeDefaultSpec } from '../runtime/default-spec';
+
+export const command: CommandSpec = {
+  name: 'spec',
+  describe: 'create a new specification file',
+  usage: 'spec',
+  options: {
+    bundle: { type: 'string', alias: ['b'], describe: 'path to the root of the bundle directory' },
+    rootless: { type: 'boolean', describe: 'generate a configuration for a rootless container' },
+  },
+};
+
+export function handler(p: Parsed, _g: Globals): number {
+  writeDefaultSpec(str(p.values, 'bundle'), bool(p.values, 'rootless'));
+  return 0;
+}

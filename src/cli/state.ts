@@ -1,0 +1,16 @@
+import type { CommandSpec, Parsed } from './args';
+import type { Globals } from './globals';
+import { view } from '../runtime/container';
+import { StateStore } from '../runtime/state-store';
+
+export const command: CommandSpec = {
+  name: 'state',
+  describe: 'output the state of a container',
+  usage: 'state <container-id>',
+  options: {},
+};
+
+export function handler(p: Parsed, g: Globals): number {
+  process.stdout.write(JSON.stringify(view(new StateStore(g.root), p.positionals[0] ?? ''), null, 2) + '\n');
+  return 0;
+}

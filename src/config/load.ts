@@ -1,0 +1,32 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Spec } from '../../spec';
+import { HeziError } from '../runtime/errors';
+import { validate } from './validate';
+
+/**
+ * Read and validate `<bundle>/config.json`. The schema module (zod) is loaded here and only
+ * here, so the commands that never read a config (state, start, kill, delete) never pay for it.
+ */
+export function loadConfig(bundle: string): Spec {
+  const file = path.join(bundle, 'config.json');
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new HeziError(code === 'ENOENT' ? `JSON specification file ${file} not found` : `read ${file}: ${String(e)}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new HeziError(`${file}: invalid JSON: ${(e as Error).message}`);
+  }
+  const spec = require('../../spec') as typeof import('../../spec');
+  const parsed = spec.parseConfig(json);
+  if (!parsed.ok) throw new HeziError(`invalid config: ${parsed.errors.join('; ')}`);
+  const problems = validate({ spec: parsed.value, bundle });
+  if (problems.length) throw new HeziError(`invalid config: ${problems.join('; ')}`);
+  return parsed.value;
+}

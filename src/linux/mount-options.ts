@@ -1,0 +1,173 @@
+/** mount(2) flags and the OCI/runc option vocabulary. */
+export const MS = {
+  RDONLY: 1,
+  NOSUID: 2,
+  NODEV: 4,
+  NOEXEC: 8,
+  SYNCHRONOUS: 16,
+  REMOUNT: 32,
+  MANDLOCK: 64,
+  DIRSYNC: 128,
+  NOSYMFOLLOW: 256,
+  NOATIME: 1024,
+  NODIRATIME: 2048,
+  BIND: 4096,
+  MOVE: 8192,
+  REC: 16384,
+  SILENT: 32768,
+  UNBINDABLE: 1 << 17,
+  PRIVATE: 1 << 18,
+  SLAVE: 1 << 19,
+  SHARED: 1 << 20,
+  RELATIME: 1 << 21,
+  I_VERSION: 1 << 23,
+  STRICTATIME: 1 << 24,
+  LAZYTIME: 1 << 25,
+} as const;
+
+export const MOUNT_ATTR = {
+  RDONLY: 0x1,
+  NOSUID: 0x2,
+  NODEV: 0x4,
+  NOEXEC: 0x8,
+  _ATIME: 0x70,
+  RELATIME: 0x0,
+  NOATIME: 0x10,
+  STRICTATIME: 0x20,
+  NODIRATIME: 0x80,
+  NOSYMFOLLOW: 0x200000,
+} as const;
+export const AT_RECURSIVE = 0x8000;
+
+/** option → [clear?, flag] */
+const FLAGS: Record<string, [boolean, number]> = {
+  acl: [false, 1 << 16],
+  async: [true, MS.SYNCHRONOUS],
+  atime: [true, MS.NOATIME],
+  bind: [false, MS.BIND],
+  defaults: [false, 0],
+  dev: [true, MS.NODEV],
+  diratime: [true, MS.NODIRATIME],
+  dirsync: [false, MS.DIRSYNC],
+  exec: [true, MS.NOEXEC],
+  iversion: [false, MS.I_VERSION],
+  lazytime: [false, MS.LAZYTIME],
+  loud: [true, MS.SILENT],
+  mand: [false, MS.MANDLOCK],
+  noacl: [true, 1 << 16],
+  noatime: [false, MS.NOATIME],
+  nodev: [false, MS.NODEV],
+  nodiratime: [false, MS.NODIRATIME],
+  noexec: [false, MS.NOEXEC],
+  noiversion: [true, MS.I_VERSION],
+  nolazytime: [true, MS.LAZYTIME],
+  nomand: [true, MS.MANDLOCK],
+  norelatime: [true, MS.RELATIME],
+  nostrictatime: [true, MS.STRICTATIME],
+  nosuid: [false, MS.NOSUID],
+  nosymfollow: [false, MS.NOSYMFOLLOW],
+  rbind: [false, MS.BIND | MS.REC],
+  relatime: [false, MS.RELATIME],
+  remount: [false, MS.REMOUNT],
+  ro: [false, MS.RDONLY],
+  rw: [true, MS.RDONLY],
+  silent: [false, MS.SILENT],
+  strictatime: [false, MS.STRICTATIME],
+  suid: [true, MS.NOSUID],
+  symfollow: [true, MS.NOSYMFOLLOW],
+  sync: [false, MS.SYNCHRONOUS],
+};
+
+const PROPAGATION: Record<string, number> = {
+  private: MS.PRIVATE,
+  rprivate: MS.PRIVATE | MS.REC,
+  shared: MS.SHARED,
+  rshared: MS.SHARED | MS.REC,
+  slave: MS.SLAVE,
+  rslave: MS.SLAVE | MS.REC,
+  unbindable: MS.UNBINDABLE,
+  runbindable: MS.UNBINDABLE | MS.REC,
+};
+
+/** recursive mount attributes (mount_setattr with AT_RECURSIVE): option → [clear?, attr] */
+const RECURSIVE: Record<string, [boolean, number]> = {
+  rro: [false, MOUNT_ATTR.RDONLY],
+  rrw: [true, MOUNT_ATTR.RDONLY],
+  rnosuid: [false, MOUNT_ATTR.NOSUID],
+  rsuid: [true, MOUNT_ATTR.NOSUID],
+  rnodev: [false, MOUNT_ATTR.NODEV],
+  rdev: [true, MOUNT_ATTR.NODEV],
+  rnoexec: [false, MOUNT_ATTR.NOEXEC],
+  rexec: [true, MOUNT_ATTR.NOEXEC],
+  rnodiratime: [false, MOUNT_ATTR.NODIRATIME],
+  rdiratime: [true, MOUNT_ATTR.NODIRATIME],
+  rnosymfollow: [false, MOUNT_ATTR.NOSYMFOLLOW],
+  rsymfollow: [true, MOUNT_ATTR.NOSYMFOLLOW],
+};
+const RECURSIVE_ATIME: Record<string, number> = {
+  rrelatime: MOUNT_ATTR.RELATIME,
+  rnoatime: MOUNT_ATTR.NOATIME,
+  rstrictatime: MOUNT_ATTR.STRICTATIME,
+};
+
+/** Options runc knows and hezi accepts without acting on them. */
+const IGNORED = new Set(['tmpcopyup', 'norelatime-ignored']);
+
+export interface ParsedMountOptions {
+  flags: number;
+  clearFlags: number;
+  propagation: number[];
+  attrSet: number;
+  attrClr: number;
+  data: string[];
+  idmap: boolean;
+}
+
+export function parseMountOptions(options: readonly string[] | undefined): ParsedMountOptions {
+  const r: ParsedMountOptions = { flags: 0, clearFlags: 0, propagation: [], attrSet: 0, attrClr: 0, data: [], idmap: false };
+  for (const o of options ?? []) {
+    const f = FLAGS[o];
+    if (f) {
+      if (f[0]) {
+        r.flags &= ~f[1];
+        r.clearFlags |= f[1];
+      } else r.flags |= f[1];
+      continue;
+    }
+    const p = PROPAGATION[o];
+    if (p !== undefined) {
+      r.propagation.push(p);
+      continue;
+    }
+    const rec = RECURSIVE[o];
+    if (rec) {
+      if (rec[0]) r.attrClr |= rec[1];
+      else r.attrSet |= rec[1];
+      continue;
+    }
+    const at = RECURSIVE_ATIME[o];
+    if (at !== undefined) {
+      r.attrClr |= MOUNT_ATTR._ATIME;
+      r.attrSet |= at;
+      continue;
+    }
+    if (o === 'idmap' || o === 'ridmap') {
+      r.idmap = true;
+      continue;
+    }
+    if (IGNORED.has(o)) continue;
+    r.data.push(o);
+  }
+  return r;
+}
+
+export function propagationFlag(name: string): number | undefined {
+  return PROPAGATION[name];
+}
+
+export const KNOWN_MOUNT_OPTIONS: readonly string[] = [
+  ...Object.keys(FLAGS),
+  ...Object.keys(PROPAGATION),
+  ...Object.keys(RECURSIVE),
+  ...Object.keys(RECURSIVE_ATIME),
+];

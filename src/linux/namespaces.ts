@@ -1,0 +1,19 @@
+/** OCI namespace types → CLONE_* flags and /proc/<pid>/ns names. */
+export const NS = {
+  mount: { flag: 0x00020000, proc: 'mnt' },
+  uts: { flag: 0x04000000, proc: 'uts' },
+  ipc: { flag: 0x08000000, proc: 'ipc' },
+  pid: { flag: 0x20000000, proc: 'pid' },
+  network: { flag: 0x40000000, proc: 'net' },
+  user: { flag: 0x10000000, proc: 'user' },
+  cgroup: { flag: 0x02000000, proc: 'cgroup' },
+  time: { flag: 0x00000080, proc: 'time' },
+} as const;
+export type NsType = keyof typeof NS;
+export const NS_TYPES = Object.keys(NS) as NsType[];
+
+/**
+ * The order in which the init joins namespaces given by path: user first (so the joined user
+ * namespace owns what follows), mount last (it changes how later paths resolve).
+ */
+export const JOIN_ORDER: readonly NsType[] = ['user', 'ipc', 'uts', 'network', 'pid', 'cgroup', 'time', 'mount'];

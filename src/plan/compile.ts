@@ -1,0 +1,370 @@
+/**
+ * config → plan: every decision about order, paths, flags and values is made here, in runc's
+ * order (nsexec → prepareRootfs → finalizeRootfs → standard_init → finalizeNamespace), and the C++
+ * init only carries the list out.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Spec } from '../../spec';
+import { capMask } from '../linux/capabilities';
+import { AT_RECURSIVE, MS, parseMountOptions, propagationFlag } from '../linux/mount-options';
+import { JOIN_ORDER, NS, NsType } from '../linux/namespaces';
+import { MountInfo, mountOf } from '../linux/proc';
+import { RLIMITS } from '../linux/rlimits';
+import { Op, SyncTag, op } from './ops';
+
+export interface HostInfo {
+  lastCap: number;
+  mounts: MountInfo[];
+  /** /proc/self/cgroup lines: controllers ("" for v2) → path */
+  ownCgroups: Map<string, string>;
+  /** pure cgroup v2 at /sys/fs/cgroup */
+  cgroup2Only: boolean;
+  hasKcore: boolean;
+}
+
+export interface CompileInput {
+  spec: Spec;
+  bundle: string;
+  /** realpath of the rootfs on the host */
+  rootfs: string;
+  fifo: string;
+  noPivot: boolean;
+  preserveFds: number;
+  host: HostInfo;
+}
+
+export interface Plan {
+  ops: Op[];
+  /** namespaces the init creates (CLONE_NEW* flags) */
+  newNamespaces: NsType[];
+  /** does the runtime have to answer a USERNS_MAPS sync */
+  userns: boolean;
+  /** createRuntime/prestart sync present */
+  hookSync: boolean;
+}
+
+const DEFAULT_DEVICES: ReadonlyArray<{ path: string; major: number; minor: number }> = [
+  { path: '/dev/null', major: 1, minor: 3 },
+  { path: '/dev/zero', major: 1, minor: 5 },
+  { path: '/dev/full', major: 1, minor: 7 },
+  { path: '/dev/random', major: 1, minor: 8 },
+  { path: '/dev/urandom', major: 1, minor: 9 },
+  { path: '/dev/tty', major: 5, minor: 0 },
+];
+
+const S_IFCHR = 0o020000;
+const S_IFBLK = 0o060000;
+const S_IFIFO = 0o010000;
+
+export function makedev(major: number, minor: number): bigint {
+  const ma = BigInt(major);
+  const mi = BigInt(minor);
+  return (mi & 0xffn) | ((ma & 0xfffn) << 8n) | ((mi & ~0xffn) << 12n) | ((ma & ~0xfffn) << 32n);
+}
+
+/** "/a/../b" → "/b"; relative destinations are taken relative to "/" (as runc does). */
+export function containerPath(p: string): string {
+  return path.posix.resolve('/', p);
+}
+
+export function compile(inp: CompileInput): Plan {
+  const { spec, rootfs, host } = inp;
+  const ops: Op[] = [];
+  const nsList = spec.linux?.namespaces ?? [];
+  const byType = new Map(nsList.map((n) => [n.type as NsType, n]));
+  const joined = JOIN_ORDER.filter((t) => byType.get(t)?.path !== undefined);
+  const created = (Object.keys(NS) as NsType[]).filter((t) => byType.has(t) && byType.get(t)?.path === undefined);
+  const inUserns = byType.has('user');
+  const proc = spec.process;
+
+  // 1. join namespaces given by path (user first, mount last)
+  for (const t of joined) {
+    const p = byType.get(t)?.path ?? '';
+    ops.push(op.setns(p, NS[t].flag, `join ${t} namespace ${p}`));
+  }
+
+  // 2. a new user namespace first: the runtime writes the id maps, then we become its root
+  const userns = created.includes('user');
+  if (userns) {
+    ops.push(op.unshare(NS.user.flag, 'create user namespace'));
+    ops.push(op.sync(SyncTag.USERNS_MAPS, 'write uid/gid mappings'));
+    ops.push(op.setresgid(0), op.setresuid(0));
+  }
+
+  // 3. the other new namespaces; the cgroup namespace comes after cgroup placement (in the child)
+  let flags = 0;
+  for (const t of created) if (t !== 'user' && t !== 'cgroup') flags |= NS[t].flag;
+  if (flags) ops.push(op.unshare(flags, `create ${created.filter((t) => t !== 'user' && t !== 'cgroup').join(', ')} namespaces`));
+  const offsets = spec.linux?.timeOffsets;
+  if (created.includes('time') && offsets && Object.keys(offsets).length) {
+    const text = Object.entries(offsets)
+      .map(([clock, o]) => `${clock} ${o.secs ?? 0} ${o.nanosecs ?? 0}\n`)
+      .join('');
+    ops.push(op.writeFile('/proc/self/timens_offsets', text, 'write time namespace offsets'));
+  }
+
+  // 4. the container process: pid 1 of a new pid namespace, session leader
+  ops.push(op.fork());
+  if (created.includes('cgroup')) ops.push(op.unshare(NS.cgroup.flag, 'create cgroup namespace'));
+  ops.push(op.setsid());
+
+  // process attributes that need no container view: through the host's /proc, before pivot
+  if (proc?.oomScoreAdj !== undefined)
+    ops.push(op.writeFile('/proc/self/oom_score_adj', String(proc.oomScoreAdj), `set oom_score_adj to ${proc.oomScoreAdj}`));
+  for (const [key, value] of Object.entries(spec.linux?.sysctl ?? {}))
+    ops.push(op.writeFile(`/proc/sys/${key.replace(/\./g, '/')}`, value, `set sysctl ${key}=${value}`));
+  for (const r of proc?.rlimits ?? []) {
+    const res = RLIMITS[r.type];
+    if (res === undefined) continue;
+    ops.push(op.setrlimit(res, toRlim(r.soft), toRlim(r.hard), `set ${r.type} to soft ${r.soft}, hard ${r.hard}`));
+  }
+
+  // 5. the root filesystem
+  const requested = spec.linux?.rootfsPropagation;
+  const requestedFlag = requested ? propagationFlag(requested) : undefined;
+  const initialProp = requested === 'private' || requested === 'rprivate' ? MS.PRIVATE | MS.REC : MS.SLAVE | MS.REC;
+  ops.push(op.mount('', '', '/', '', initialProp, '', 'make / a slave mount'));
+  const parent = mountOf(rootfs, host.mounts);
+  if (parent) ops.push(op.mount('', '', parent.mountPoint, '', MS.PRIVATE, '', `make ${parent.mountPoint} private`));
+  ops.push(op.mount(rootfs, '', rootfs, '', MS.BIND | MS.REC, '', `bind mount rootfs ${rootfs}`));
+
+  const mounts = spec.mounts ?? [];
+  let devIsBind = false;
+  let devReadonly = false;
+  for (const m of mounts) {
+    const dest = containerPath(m.destination);
+    const o = parseMountOptions(m.options);
+    const type = m.type ?? ((o.flags & MS.BIND) !== 0 ? 'bind' : '');
+    const isBind = (o.flags & MS.BIND) !== 0 || type === 'bind';
+    if (dest === '/dev') {
+      if (isBind) devIsBind = true;
+      else if (o.flags & MS.RDONLY) devReadonly = true;
+    }
+    if (type === 'cgroup' || type === 'cgroup2') {
+      ops.push(...cgroupMounts(inp, dest, o.flags, created.includes('cgroup')));
+      continue;
+    }
+    let src = m.source ?? '';
+    if (isBind) {
+      src = path.isAbsolute(src) ? src : path.resolve(inp.bundle, src);
+      let isDir = true;
+      try {
+        isDir = fs.statSync(src).isDirectory();
+      } catch {
+        /* the mount op reports the missing source with its errno */
+      }
+      if (isDir) ops.push(op.mkdirAll(rootfs, dest, 0o755, `create mount point ${dest}`));
+      else ops.push(op.touch(rootfs, dest, 0o755, `create mount point ${dest}`));
+      ops.push(op.mount(src, rootfs, dest, '', MS.BIND | (o.flags & MS.REC), '', `bind mount ${src} on ${dest}`));
+      const rest = o.flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
+      if (rest)
+        ops.push(op.mount('', rootfs, dest, '', MS.BIND | MS.REMOUNT | rest, '', `remount ${dest} with ${(m.options ?? []).join(',')}`));
+    } else {
+      ops.push(op.mkdirAll(rootfs, dest, 0o755, `create mount point ${dest}`));
+      let fl = o.flags;
+      if (dest === '/dev' && devReadonly) fl &= ~MS.RDONLY; // made read-only after the device nodes
+      ops.push(op.mount(src, rootfs, dest, type, fl, o.data.join(','), `mount ${src || type} on ${dest}`));
+    }
+    for (const p of o.propagation) ops.push(op.mount('', rootfs, dest, '', p, '', `set propagation of ${dest}`));
+    if (o.attrSet || o.attrClr)
+      ops.push(op.mountSetattr(rootfs, dest, o.attrSet, o.attrClr, 0, AT_RECURSIVE, `set recursive mount attributes on ${dest}`));
+  }
+
+  // 6. devices
+  if (!devIsBind) {
+    const devs: Array<{ path: string; type: string; major: number; minor: number; mode: number; uid: number; gid: number }> =
+      DEFAULT_DEVICES.map((d) => ({ ...d, type: 'c', mode: 0o666, uid: 0, gid: 0 }));
+    for (const d of spec.linux?.devices ?? []) {
+      const entry = {
+        path: containerPath(d.path),
+        type: d.type,
+        major: d.major ?? 0,
+        minor: d.minor ?? 0,
+        mode: d.fileMode ?? 0o666,
+        uid: d.uid ?? 0,
+        gid: d.gid ?? 0,
+      };
+      const k = devs.findIndex((x) => x.path === entry.path);
+      if (k >= 0) devs[k] = entry;
+      else devs.push(entry);
+    }
+    ops.push(op.mkdirAll(rootfs, '/dev', 0o755, 'create /dev'));
+    for (const d of devs) {
+      const dir = path.posix.dirname(d.path);
+      if (dir !== '/dev') ops.push(op.mkdirAll(rootfs, dir, 0o755, `create ${dir}`));
+      if (inUserns) {
+        // mknod is not allowed in a user namespace: bind the host's node instead
+        ops.push(op.touch(rootfs, d.path, 0o644, `create mount point ${d.path}`));
+        ops.push(op.mount(d.path, rootfs, d.path, 'bind', MS.BIND, '', `bind mount device ${d.path}`));
+      } else {
+        const kind = d.type === 'b' ? S_IFBLK : d.type === 'p' ? S_IFIFO : S_IFCHR;
+        ops.push(
+          op.mknod(rootfs, d.path, kind | (d.mode & 0o7777), makedev(d.major, d.minor), d.uid, d.gid, `create device ${d.path}`),
+        );
+      }
+    }
+    const links: Array<[string, string]> = [
+      ['/proc/self/fd', '/dev/fd'],
+      ['/proc/self/fd/0', '/dev/stdin'],
+      ['/proc/self/fd/1', '/dev/stdout'],
+      ['/proc/self/fd/2', '/dev/stderr'],
+    ];
+    if (host.hasKcore) links.push(['/proc/kcore', '/dev/core']);
+    for (const [target, link] of links) ops.push(op.symlink(target, rootfs, link, true, `symlink ${link} -> ${target}`));
+    if (mounts.some((m) => containerPath(m.destination) === '/dev/pts'))
+      ops.push(op.symlink('pts/ptmx', rootfs, '/dev/ptmx', true, 'symlink /dev/ptmx -> pts/ptmx'));
+  }
+
+  // 7. the working directory exists before anyone needs it
+  if (proc?.cwd) ops.push(op.mkdirAll(rootfs, containerPath(proc.cwd), 0o755, `create cwd ${proc.cwd}`));
+
+  // 8. hooks that run before pivot_root: prestart + createRuntime by the runtime, createContainer here
+  const hooks = spec.hooks ?? {};
+  const hookSync = (hooks.prestart?.length ?? 0) + (hooks.createRuntime?.length ?? 0) + (hooks.createContainer?.length ?? 0) > 0;
+  if (hookSync) ops.push(op.sync(SyncTag.CREATE_RUNTIME, 'run prestart and createRuntime hooks'));
+  (hooks.createContainer ?? []).forEach((h, k) => ops.push(hookOp(h, 'createContainer', k)));
+
+  ops.push(op.openFifo(inp.fifo));
+
+  // 9. switch root
+  ops.push(inp.noPivot ? op.moveRoot(rootfs) : op.pivotRoot(rootfs));
+  if (requestedFlag !== undefined && requested !== 'private' && requested !== 'rprivate')
+    ops.push(op.mount('', '', '/', '', requestedFlag, '', `set rootfs propagation to ${requested}`));
+  if (devReadonly && !devIsBind) ops.push(op.remountRo('/dev', 0, 'remount /dev read-only'));
+  if (spec.root?.readonly) ops.push(op.remountRo('/', 0, 'remount / read-only'));
+
+  // 10. standard init, in runc's order
+  if (spec.hostname !== undefined && byType.has('uts')) ops.push(op.sethostname(spec.hostname));
+  if (spec.domainname !== undefined && byType.has('uts')) ops.push(op.setdomainname(spec.domainname));
+  for (const p of spec.linux?.readonlyPaths ?? []) ops.push(op.readonlyPath(containerPath(p)));
+  for (const p of spec.linux?.maskedPaths ?? []) ops.push(op.maskPath(containerPath(p)));
+  ops.push(op.umask(proc?.user?.umask ?? 0o022));
+  if (spec.linux?.personality) {
+    const domain = spec.linux.personality.domain === 'LINUX32' ? 0x0008 : 0x0000;
+    ops.push(op.personality(domain, `set personality ${spec.linux.personality.domain}`));
+  }
+  if (proc?.noNewPrivileges) ops.push(op.noNewPrivs());
+
+  // finalizeNamespace: fds, bounding set, user, cwd, capabilities
+  ops.push(op.closeFds(3 + inp.preserveFds));
+  const caps = proc?.capabilities;
+  const lc = host.lastCap;
+  ops.push(op.capsBounding(capMask(caps?.bounding, lc), lc));
+  ops.push(op.keepcaps(true));
+  const user = proc?.user ?? { uid: 0, gid: 0 };
+  ops.push(op.setgroups(user.additionalGids ?? []));
+  ops.push(op.setresgid(user.gid), op.setresuid(user.uid));
+  ops.push(op.chdir(proc?.cwd ?? '/', `chdir to cwd ("${proc?.cwd ?? '/'}") set in config.json`));
+  ops.push(op.keepcaps(false));
+  ops.push(op.capset(capMask(caps?.effective, lc), capMask(caps?.permitted, lc), capMask(caps?.inheritable, lc)));
+  ops.push(op.capsAmbient(capMask(caps?.ambient, lc), lc));
+
+  const env = processEnv(spec, rootfs);
+  const args = proc?.args ?? [];
+  const arg0 = args[0] ?? '';
+  ops.push(op.lookupExec(execCandidates(arg0, env), `exec: "${arg0}"`));
+  if ((hooks.startContainer?.length ?? 0) > 0)
+    // startContainer hooks run after `start`, when no runtime answers syncs: hand them the state now
+    ops.push(op.sync(SyncTag.STATE, 'pass the state to startContainer hooks'));
+  ops.push(op.ready());
+  ops.push(op.waitFifo());
+  (hooks.startContainer ?? []).forEach((h, k) => ops.push(hookOp(h, 'startContainer', k)));
+  ops.push(op.exec(args, env));
+
+  return { ops, newNamespaces: created, userns, hookSync };
+}
+
+function hookOp(h: { path: string; args?: string[] | undefined; env?: string[] | undefined; timeout?: number | undefined }, kind: string, k: number): Op {
+  return op.runHook(h.path, h.args ?? [h.path], h.env ?? [], (h.timeout ?? 0) * 1000, `run ${kind} hook #${k} (${h.path})`);
+}
+
+function toRlim(v: number | bigint): bigint {
+  const b = BigInt(v);
+  // 2^64-1 (RLIM_INFINITY as an unsigned value) → -1 in the signed encoding
+  return b >= 0x7fffffffffffffffn ? -1n : b;
+}
+
+/** The env the process gets: config env, plus HOME from the container's /etc/passwd when unset. */
+export function processEnv(spec: Spec, rootfs: string): string[] {
+  const env = [...(spec.process?.env ?? [])];
+  if (!env.some((e) => e.startsWith('HOME='))) {
+    const uid = spec.process?.user?.uid ?? 0;
+    let home = '/';
+    try {
+      for (const line of fs.readFileSync(path.join(rootfs, 'etc/passwd'), 'utf8').split('\n')) {
+        const f = line.split(':');
+        if (f.length >= 6 && Number(f[2]) === uid) {
+          home = f[5] || '/';
+          break;
+        }
+      }
+    } catch {
+      /* no passwd: HOME=/ as runc does */
+    }
+    env.push(`HOME=${home}`);
+  }
+  return env;
+}
+
+/** PATH lookup candidates for args[0], decided here and tried in order by the init. */
+export function execCandidates(arg0: string, env: readonly string[]): string[] {
+  if (arg0.includes('/')) return [arg0];
+  const pathVar = env.filter((e) => e.startsWith('PATH=')).pop()?.slice(5) ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+  return pathVar.split(':').map((d) => path.posix.join(d || '.', arg0));
+}
+
+/**
+ * A `cgroup` mount: pure v2 → cgroup2 (in a cgroup namespace) or a bind of our cgroup; v1/hybrid →
+ * a tmpfs with one entry per hierarchy, as runc lays it out.
+ */
+function cgroupMounts(inp: CompileInput, dest: string, flags: number, cgroupns: boolean): Op[] {
+  const { rootfs, host } = inp;
+  const ops: Op[] = [op.mkdirAll(rootfs, dest, 0o755, `create mount point ${dest}`)];
+  const base = flags & (MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.RELATIME);
+  const ro = (flags & MS.RDONLY) !== 0;
+  if (host.cgroup2Only) {
+    if (cgroupns) ops.push(op.mount('cgroup2', rootfs, dest, 'cgroup2', flags, '', `mount cgroup2 on ${dest}`));
+    else {
+      const own = host.ownCgroups.get('') ?? '/';
+      const src = path.join('/sys/fs/cgroup', own);
+      ops.push(op.mount(src, rootfs, dest, '', MS.BIND | MS.REC, '', `bind mount ${src} on ${dest}`));
+      if (ro) ops.push(op.mount('', rootfs, dest, '', MS.BIND | MS.REMOUNT | MS.RDONLY | base, '', `remount ${dest} read-only`));
+    }
+    return ops;
+  }
+  ops.push(op.mount('tmpfs', rootfs, dest, 'tmpfs', base, 'mode=755', `mount tmpfs on ${dest}`));
+  const hierarchies = host.mounts.filter(
+    (m) => (m.fstype === 'cgroup' || m.fstype === 'cgroup2') && path.posix.dirname(m.mountPoint) === '/sys/fs/cgroup',
+  );
+  for (const h of hierarchies) {
+    const name = path.posix.basename(h.mountPoint);
+    const sub = path.posix.join(dest, name);
+    ops.push(op.mkdirAll(rootfs, sub, 0o755, `create mount point ${sub}`));
+    const controllers = h.fstype === 'cgroup2' ? '' : h.superOptions.split(',').filter((x) => x !== 'rw' && x !== 'ro').join(',');
+    const key = h.fstype === 'cgroup2' ? '' : controllerKey(h.superOptions);
+    if (cgroupns) {
+      ops.push(op.mount('cgroup', rootfs, sub, h.fstype, flags, controllers, `mount cgroup ${name} on ${sub}`));
+    } else {
+      const own = host.ownCgroups.get(key) ?? '/';
+      const src = path.join(h.mountPoint, own);
+      ops.push(op.mount(src, rootfs, sub, '', MS.BIND | MS.REC, '', `bind mount ${src} on ${sub}`));
+      ops.push(op.mount('', rootfs, sub, '', MS.BIND | MS.REMOUNT | base | (ro ? MS.RDONLY : 0), '', `remount ${sub}`));
+    }
+    // cpu -> cpu,cpuacct and friends
+    if (name.includes(','))
+      for (const alias of name.split(','))
+        ops.push(op.symlink(name, rootfs, path.posix.join(dest, alias), true, `symlink ${path.posix.join(dest, alias)} -> ${name}`));
+  }
+  if (ro) ops.push(op.mount('', rootfs, dest, '', MS.REMOUNT | MS.RDONLY | base, '', `remount ${dest} read-only`));
+  return ops;
+}
+
+/** "rw,nosuid,cpu,cpuacct" → the /proc/self/cgroup key "cpu,cpuacct"; "name=systemd" kept */
+function controllerKey(superOptions: string): string {
+  const known = new Set([
+    'cpu', 'cpuacct', 'cpuset', 'memory', 'devices', 'freezer', 'net_cls', 'net_prio', 'blkio', 'perf_event', 'hugetlb', 'pids', 'rdma', 'misc',
+  ]);
+  const parts = superOptions.split(',').filter((x) => known.has(x) || x.startsWith('name='));
+  return parts.join(',');
+}

@@ -1,0 +1,251 @@
+/**
+ * Lifecycle operations on an existing container: state, start, kill, delete, list.
+ * None of these load the config schemas or yargs: they read hezi's own state.json.
+ */
+import * as fs from 'node:fs';
+import { parseSignal } from '../linux/signals';
+import { E, HeziError } from './errors';
+import { hookState, runHooks } from './hooks';
+import { log } from './log';
+import { ContainerRecord, StateStore, validateId } from './state-store';
+import { Status, can, deriveStatus, processAlive } from './status';
+
+export interface StateView {
+  ociVersion: string;
+  id: string;
+  pid: number;
+  status: Status;
+  bundle: string;
+  rootfs: string;
+  created: string;
+  annotations?: Record<string, string>;
+  owner: string;
+}
+
+export function load(store: StateStore, id: string): { rec: ContainerRecord | undefined; status: Status } {
+  validateIdForLookup(id);
+  const rec = store.read(id);
+  return { rec, status: deriveStatus(rec, store.fifo(id)) };
+}
+
+function validateIdForLookup(id: string): void {
+  if (!id) throw E.usage('container id cannot be empty');
+  try {
+    validateId(id);
+  } catch {
+    throw E.notExist();
+  }
+}
+
+/** runc's `state` JSON: pid 0 once stopped. */
+export function view(store: StateStore, id: string): StateView {
+  const { rec, status } = load(store, id);
+  return toView(store, id, rec, status);
+}
+
+function toView(store: StateStore, id: string, rec: ContainerRecord | undefined, status: Status): StateView {
+  const v: StateView = {
+    ociVersion: rec?.ociVersion ?? '1.3.0',
+    id,
+    pid: status === 'stopped' || !rec ? 0 : rec.pid,
+    status,
+    bundle: rec?.bundle ?? '',
+    rootfs: rec?.rootfs ?? '',
+    created: rec?.created ?? new Date(fs.statSync(store.dir(id)).ctimeMs).toISOString(),
+    owner: rec?.owner ?? '',
+  };
+  if (rec?.annotations && Object.keys(rec.annotations).length) v.annotations = rec.annotations;
+  // keep runc's key order: annotations before owner
+  const { owner, ...rest } = v;
+  return { ...rest, owner };
+}
+
+export function list(store: StateStore): Array<StateView & { ownerName: string }> {
+  const out: Array<StateView & { ownerName: string }> = [];
+  for (const id of store.list()) {
+    try {
+      const { rec, status } = load(store, id);
+      const uid = fs.statSync(store.dir(id)).uid;
+      out.push({ ...toView(store, id, rec, status), ownerName: userName(uid) });
+    } catch {
+      /* vanished while listing */
+    }
+  }
+  return out;
+}
+
+function userName(uid: number): string {
+  try {
+    for (const line of fs.readFileSync('/etc/passwd', 'utf8').split('\n')) {
+      const f = line.split(':');
+      if (Number(f[2]) === uid && f[0]) return f[0];
+    }
+  } catch {
+    /* no passwd */
+  }
+  return `#${uid}`;
+}
+
+/** `start`: release the init from exec.fifo, then run poststart hooks. */
+export function start(store: StateStore, id: string): void {
+  validateIdForLookup(id);
+  const unlock = store.lock(id);
+  try {
+    const { rec, status } = load(store, id);
+    if (!rec || !can.start(status)) throw E.notCreated(status);
+    if (!rec.config.process) throw new HeziError('cannot start a container that has no process');
+    releaseFifo(store.fifo(id), rec);
+    const state = hookState({ ...rec, status: 'running' });
+    try {
+      runHooks('poststart', rec.config.hooks?.poststart, state);
+    } catch (e) {
+      // runtime.md: a failing poststart hook stops the container
+      signalProcess(rec.pid, 9);
+      throw e;
+    }
+  } finally {
+    unlock();
+  }
+}
+
+/**
+ * Open exec.fifo for reading without blocking and wait for the init's byte. A blocked writer
+ * counts as a writer, so EOF means the init is gone.
+ */
+function releaseFifo(fifo: string, rec: ContainerRecord): void {
+  const fd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  const buf = Buffer.alloc(1);
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  try {
+    for (let k = 0; ; k++) {
+      let n = 0;
+      try {
+        n = fs.readSync(fd, buf, 0, 1, null);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+        if (k % 100 === 99 && !processAlive(rec.pid, rec.startTime)) throw new HeziError('container init exited before start');
+        Atomics.wait(sleeper, 0, 0, 1);
+        continue;
+      }
+      if (n === 1) break;
+      throw new HeziError('cannot start an already running container');
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.rmSync(fifo, { force: true });
+}
+
+export function kill(store: StateStore, id: string, sigArg: string | undefined, all: boolean): void {
+  const sig = parseSignal(sigArg ?? 'SIGTERM');
+  if (sig === undefined) throw new HeziError(`unknown signal "${sigArg}"`);
+  const { rec, status } = load(store, id);
+  if (!rec || !can.kill(status)) throw E.notRunning();
+  if (all) {
+    for (const pid of containerPids(rec)) signalProcess(pid, sig);
+    return;
+  }
+  signalProcess(rec.pid, sig);
+}
+
+function signalProcess(pid: number, sig: number): void {
+  try {
+    process.kill(pid, sig);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+  }
+}
+
+/**
+ * Every process of the container: with a private pid namespace, the processes that share the
+ * init's pid namespace; otherwise the init alone (the cgroup-based list replaces this when the
+ * container has cgroups).
+ */
+export function containerPids(rec: ContainerRecord): number[] {
+  const fromCgroup = cgroupPids(rec);
+  if (fromCgroup) return fromCgroup;
+  const privatePidns = (rec.config.linux?.namespaces ?? []).some((n) => n.type === 'pid');
+  if (!privatePidns) return [rec.pid];
+  let ns: string;
+  try {
+    ns = fs.readlinkSync(`/proc/${rec.pid}/ns/pid`);
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (fs.readlinkSync(`/proc/${d}/ns/pid`) === ns) out.push(Number(d));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+function cgroupPids(rec: ContainerRecord): number[] | undefined {
+  const paths = rec.cgroupPaths;
+  if (!paths) return undefined;
+  const dir = paths[''] ?? paths['pids'] ?? paths['memory'] ?? Object.values(paths)[0];
+  if (!dir) return undefined;
+  try {
+    return fs
+      .readFileSync(`${dir}/cgroup.procs`, 'latin1')
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `delete`: stopped (or created) containers; --force kills first. Missing + force = success. */
+export function remove(store: StateStore, id: string, force: boolean): void {
+  let loaded: ReturnType<typeof load>;
+  try {
+    loaded = load(store, id);
+  } catch (e) {
+    if (force && e instanceof HeziError && e.message === 'container does not exist') return;
+    throw e;
+  }
+  const unlock = store.lock(id);
+  try {
+    const { rec, status } = load(store, id);
+    void loaded;
+    if (!can.deleteWithoutForce(status) && !force) throw E.notStopped(id, status);
+    if (rec && status !== 'stopped' && status !== 'creating') {
+      for (const pid of containerPids(rec)) signalProcess(pid, 9);
+      waitGone(rec);
+    }
+    destroy(store, id, rec);
+  } finally {
+    unlock();
+  }
+}
+
+function waitGone(rec: ContainerRecord): void {
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  for (let k = 0; k < 1000 && processAlive(rec.pid, rec.startTime); k++) Atomics.wait(sleeper, 0, 0, 5);
+}
+
+/** Undo create: cgroups, state dir; then poststop hooks (failures are warnings). */
+export function destroy(store: StateStore, id: string, rec: ContainerRecord | undefined): void {
+  if (rec?.cgroupPaths) {
+    for (const dir of new Set(Object.values(rec.cgroupPaths))) {
+      try {
+        fs.rmdirSync(dir);
+      } catch {
+        /* busy or gone */
+      }
+    }
+  }
+  store.remove(id);
+  if (rec) {
+    try {
+      runHooks('poststop', rec.config.hooks?.poststop, hookState({ ...rec, status: 'stopped' }));
+    } catch (e) {
+      log.warn((e as Error).message);
+    }
+  }
+}

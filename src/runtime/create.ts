@@ -1,0 +1,238 @@
+/**
+ * The one `create` orchestrator. It reads top to bottom:
+ *   1. check the id, load + validate config.json (spec/ schemas + named checks)
+ *   2. make the state dir (locked) and exec.fifo
+ *   3. compile the plan
+ *   4. start the init and answer its syncs (id maps, pid, prestart/createRuntime hooks, state)
+ *   5. write state.json and the pid file; the init waits on exec.fifo
+ * Any failure: kill what was started, remove what was made, one sentence naming the step.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Spec } from '../../spec';
+import { loadConfig } from '../config/load';
+import { procStat } from '../linux/proc';
+import { compile, Plan } from '../plan/compile';
+import { encodePlan } from '../plan/encode';
+import { SyncTag } from '../plan/ops';
+import { HeziError, errnoText } from './errors';
+import { hookState, runHooks } from './hooks';
+import { readHost } from './host';
+import { log } from './log';
+import { ContainerRecord, StateStore, atomicWrite, validateId } from './state-store';
+
+export const OCI_VERSION = '1.3.0';
+
+export interface CreateOptions {
+  id: string;
+  bundle: string;
+  pidFile?: string | undefined;
+  consoleSocket?: string | undefined;
+  noPivot: boolean;
+  noNewKeyring: boolean;
+  preserveFds: number;
+}
+
+export interface Created {
+  record: ContainerRecord;
+}
+
+export function createContainer(store: StateStore, o: CreateOptions): Created {
+  // 1. id and config
+  const id = validateId(o.id);
+  const bundle = path.resolve(o.bundle);
+  if (store.exists(id)) throw new HeziError('container with given ID already exists');
+  const spec = loadConfig(bundle);
+  if (spec.process?.terminal && !o.consoleSocket)
+    throw new HeziError('cannot allocate tty if runc will detach without setting console socket'.replace('runc', 'hezi'));
+  const rootfs = fs.realpathSync(path.resolve(bundle, spec.root?.path ?? 'rootfs'));
+
+  // 2. state dir + lock + fifo
+  store.createDir(id);
+  const unlock = store.lock(id);
+  const cleanup: Array<() => void> = [() => store.remove(id)];
+  let initPid = 0;
+  let containerPid = 0;
+  const { native, INIT_PATH, Msg } = require('../native/addon') as typeof import('../native/addon');
+  const n = native();
+  try {
+    const fifo = store.fifo(id);
+    n.mkfifo(fifo, 0o622);
+
+    // 3. plan
+    const plan = compile({ spec, bundle, rootfs, fifo, noPivot: o.noPivot, preserveFds: o.preserveFds, host: readHost() });
+    log.debug(`plan: ${plan.ops.map((x, k) => `${k}:${x.code}`).join(' ')}`);
+
+    // 4. run the init
+    const base = {
+      ociVersion: OCI_VERSION,
+      id,
+      bundle,
+      annotations: spec.annotations,
+    };
+    const { pid, syncFd } = n.spawnInit(INIT_PATH, encodePlan(plan.ops), [0, 1, 2], o.preserveFds);
+    initPid = pid;
+    cleanup.unshift(() => {
+      try {
+        fs.closeSync(syncFd);
+      } catch {
+        /* closed */
+      }
+      if (containerPid > 0) killQuietly(containerPid);
+      if (initPid > 0) {
+        killQuietly(initPid);
+        try {
+          n.waitPid(initPid, false);
+        } catch {
+          /* reaped */
+        }
+      }
+    });
+
+    for (;;) {
+      const msg = n.recvMsg(syncFd, 60_000);
+      if (msg === null) throw new HeziError('container init exited before it was ready');
+      if (msg.type === Msg.ERROR) throw initError(plan, msg.op, msg.err, msg.status);
+      if (msg.type === Msg.PID) {
+        containerPid = msg.pid;
+        reap(initPid);
+        initPid = 0;
+        continue;
+      }
+      if (msg.type === Msg.SYNC) {
+        answerSync(n, syncFd, msg.pid, { spec, plan, pid: initPid || containerPid, containerPid, base, Msg });
+        continue;
+      }
+      if (msg.type === Msg.READY) break;
+      throw new HeziError(`unexpected message ${msg.type} from the container init`);
+    }
+    fs.closeSync(syncFd);
+
+    // 5. record
+    const st = procStat(containerPid);
+    if (!st) throw new HeziError('container init exited before it was ready');
+    const record: ContainerRecord = {
+      ociVersion: OCI_VERSION,
+      id,
+      pid: containerPid,
+      startTime: st.startTime,
+      bundle,
+      rootfs,
+      created: new Date().toISOString(),
+      owner: '',
+      ...(spec.annotations ? { annotations: spec.annotations } : {}),
+      config: spec,
+    };
+    store.write(record);
+    if (o.pidFile) atomicWrite(path.resolve(o.pidFile), String(containerPid));
+    return { record };
+  } catch (e) {
+    const hookFailure = e instanceof HookFailure;
+    for (const f of cleanup) {
+      try {
+        f();
+      } catch {
+        /* best effort: keep undoing */
+      }
+    }
+    if (hookFailure) {
+      // runtime.md: a failing create-time hook stops the container and the lifecycle goes on with
+      // destroy + poststop hooks, whose failures are only warnings
+      try {
+        runHooks('poststop', spec.hooks?.poststop, hookState({ ociVersion: OCI_VERSION, id, status: 'stopped', pid: 0, bundle, annotations: spec.annotations }));
+      } catch (w) {
+        log.warn((w as Error).message);
+      }
+      throw new HeziError((e as Error).message);
+    }
+    throw e;
+  } finally {
+    unlock();
+  }
+}
+
+class HookFailure extends HeziError {}
+
+interface SyncCtx {
+  spec: Spec;
+  plan: Plan;
+  pid: number;
+  containerPid: number;
+  base: { ociVersion: string; id: string; bundle: string; annotations?: Record<string, string> | undefined };
+  Msg: typeof import('../native/addon').Msg;
+}
+
+function answerSync(n: import('../native/addon').Native, fd: number, tag: number, c: SyncCtx): void {
+  switch (tag) {
+    case SyncTag.USERNS_MAPS: {
+      const lin = c.spec.linux;
+      const fmt = (m: Array<{ containerID: number; hostID: number; size: number }> | undefined) =>
+        (m ?? []).map((x) => `${x.containerID} ${x.hostID} ${x.size}\n`).join('');
+      writeProc(`/proc/${c.pid}/uid_map`, fmt(lin?.uidMappings), 'write uid_map');
+      writeProc(`/proc/${c.pid}/gid_map`, fmt(lin?.gidMappings), 'write gid_map');
+      n.sendMsg(fd, c.Msg.ACK);
+      return;
+    }
+    case SyncTag.CREATE_RUNTIME: {
+      const state = hookState({ ...c.base, status: 'creating', pid: c.containerPid });
+      try {
+        runHooks('prestart', c.spec.hooks?.prestart, state);
+        runHooks('createRuntime', c.spec.hooks?.createRuntime, state);
+      } catch (e) {
+        n.sendMsg(fd, c.Msg.ABORT);
+        throw new HookFailure((e as Error).message);
+      }
+      n.sendMsg(fd, c.Msg.ACK, Buffer.from(state));
+      return;
+    }
+    case SyncTag.STATE: {
+      n.sendMsg(fd, c.Msg.ACK, Buffer.from(hookState({ ...c.base, status: 'created', pid: c.containerPid })));
+      return;
+    }
+    default:
+      n.sendMsg(fd, c.Msg.ABORT);
+      throw new HeziError(`unknown sync ${tag} from the container init`);
+  }
+}
+
+function writeProc(file: string, data: string, what: string): void {
+  try {
+    fs.writeFileSync(file, data);
+  } catch (e) {
+    throw new HeziError(`${what}: ${errnoText(Math.abs((e as NodeJS.ErrnoException).errno ?? 0))}`);
+  }
+}
+
+/** {op index, errno} → one sentence naming the step. */
+function initError(plan: Plan, index: number, err: number, status: number): HeziError {
+  const o = plan.ops[index];
+  const what = o?.what ?? `step ${index}`;
+  if (o?.code === 'LOOKUP_EXEC' && err === 2) return new HeziError(`${what}: executable file not found in $PATH`);
+  if (o?.code === 'RUN_HOOK') {
+    if (err === 0) {
+      const code = (status >> 8) & 0xff;
+      const sig = status & 0x7f;
+      return new HookFailure(sig ? `error ${what}: killed by signal ${sig}` : `error ${what}: exit status ${code}`);
+    }
+    if (err === 110) return new HookFailure(`error ${what}: timed out`);
+    return new HookFailure(`error ${what}: ${errnoText(err)}`);
+  }
+  return new HeziError(`${what}: ${errnoText(err)}`);
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* gone */
+  }
+}
+
+function reap(pid: number): void {
+  const { native } = require('../native/addon') as typeof import('../native/addon');
+  try {
+    native().waitPid(pid, false);
+  } catch {
+    /* already reaped */
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * Errors the user sees. Messages follow runc's wording where clients parse them
+ * (containerd shows the `msg` of the last error log line).
+ */
+export class HeziError extends Error {
+  constructor(
+    message: string,
+    /** process exit status */
+    readonly exitCode = 1,
+  ) {
+    super(message);
+    this.name = 'HeziError';
+  }
+}
+
+export const E = {
+  notExist: () => new HeziError('container does not exist'),
+  exists: () => new HeziError('container with given ID already exists'),
+  invalidId: () => new HeziError('invalid container ID format'),
+  notRunning: () => new HeziError('container not running'),
+  notCreated: (status: string) =>
+    new HeziError(
+      status === 'stopped'
+        ? 'cannot start a container that has stopped'
+        : status === 'running'
+          ? 'cannot start an already running container'
+          : `cannot start a container in the ${status} state`,
+    ),
+  notStopped: (id: string, status: string) => new HeziError(`cannot delete container ${id} that is not stopped: ${status}`),
+  usage: (msg: string) => new HeziError(msg),
+};
+
+/** errno number → "operation not permitted" (libc text, lower-cased first letter as Go does). */
+export function errnoText(errno: number): string {
+  try {
+    // lazy: the addon is loaded only when an errno has to be worded
+    const { native } = require('../native/addon') as typeof import('../native/addon');
+    const t = native().strerror(errno);
+    return t.charAt(0).toLowerCase() + t.slice(1);
+  } catch {
+    return `errno ${errno}`;
+  }
+}
+
+/** Node's SystemError → "no such file or directory" */
+export function sysText(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  if (err && typeof err.errno === 'number') return errnoText(Math.abs(err.errno));
+  return err instanceof Error ? err.message : String(e);
+}

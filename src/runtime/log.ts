@@ -1,0 +1,50 @@
+import * as fs from 'node:fs';
+
+/** runc-compatible logging: text `time="…" level=error msg="…"` or JSON lines. */
+export interface LogOptions {
+  file?: string | undefined;
+  format: 'text' | 'json';
+  debug: boolean;
+}
+
+let opts: LogOptions = { format: 'text', debug: false };
+
+export function configureLog(o: LogOptions): void {
+  opts = o;
+}
+
+function rfc3339(d = new Date()): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function line(level: string, msg: string): string {
+  const time = rfc3339();
+  if (opts.format === 'json') return JSON.stringify({ level, msg, time }) + '\n';
+  return `time="${time}" level=${level} msg=${JSON.stringify(msg)}\n`;
+}
+
+function write(level: string, msg: string, alsoStderr: boolean): void {
+  const l = line(level, msg);
+  if (opts.file) {
+    try {
+      fs.appendFileSync(opts.file, l);
+    } catch {
+      /* a log we cannot write must not hide the error itself */
+    }
+    if (alsoStderr) process.stderr.write(msg + '\n');
+  } else {
+    process.stderr.write(l);
+  }
+}
+
+export const log = {
+  error(msg: string): void {
+    write('error', msg, true);
+  },
+  warn(msg: string): void {
+    write('warning', msg, false);
+  },
+  debug(msg: string): void {
+    if (opts.debug) write('debug', msg, false);
+  },
+};

@@ -1,0 +1,137 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { E } from './errors';
+import type { Spec } from '../../spec';
+
+/**
+ * The on-disk record of one container: `<root>/<id>/state.json`, written atomically
+ * (temp file + rename) while the container's lock is held. The lock is flock(2) on the
+ * container directory itself.
+ */
+export interface ContainerRecord {
+  ociVersion: string;
+  id: string;
+  /** host pid of the container process (0 before it exists) */
+  pid: number;
+  /** field 22 of /proc/<pid>/stat when the process was created: guards against pid reuse */
+  startTime: string;
+  bundle: string;
+  rootfs: string;
+  /** RFC3339Nano */
+  created: string;
+  owner: string;
+  annotations?: Record<string, string>;
+  /** the config as it was at create time: later edits of config.json must not affect us */
+  config: Spec;
+  /** cgroup paths per controller (or "" for the v2 unified path), filled by the cgroup manager */
+  cgroupPaths?: Record<string, string>;
+}
+
+const ID_RE = /^[\w+\-.]+$/;
+
+export function validateId(id: string | undefined): string {
+  if (!id) throw E.usage('container id cannot be empty');
+  if (!ID_RE.test(id) || id === '.' || id === '..' || id.length > 1024) throw E.invalidId();
+  return id;
+}
+
+export class StateStore {
+  constructor(readonly root: string) {}
+
+  dir(id: string): string {
+    return path.join(this.root, id);
+  }
+  fifo(id: string): string {
+    return path.join(this.dir(id), 'exec.fifo');
+  }
+  file(id: string): string {
+    return path.join(this.dir(id), 'state.json');
+  }
+
+  exists(id: string): boolean {
+    return fs.existsSync(this.dir(id));
+  }
+
+  /** Make the container's directory; fails if it exists (the id is taken). */
+  createDir(id: string): void {
+    fs.mkdirSync(this.root, { recursive: true, mode: 0o700 });
+    try {
+      fs.mkdirSync(this.dir(id), { mode: 0o711 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw E.exists();
+      throw e;
+    }
+  }
+
+  /** Read the record, or undefined when the directory exists but has no state yet (creating). */
+  read(id: string): ContainerRecord | undefined {
+    let text: string;
+    try {
+      text = fs.readFileSync(this.file(id), 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+        if (!this.exists(id)) throw E.notExist();
+        return undefined;
+      }
+      throw e;
+    }
+    return JSON.parse(text) as ContainerRecord;
+  }
+
+  write(rec: ContainerRecord): void {
+    atomicWrite(this.file(rec.id), JSON.stringify(rec), 0o600);
+  }
+
+  remove(id: string): void {
+    fs.rmSync(this.dir(id), { recursive: true, force: true });
+  }
+
+  list(): string[] {
+    try {
+      return fs
+        .readdirSync(this.root, { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name)
+        .sort();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+  }
+
+  /**
+   * Take the container's lock (flock on its directory). Returns a release function.
+   * Throws "container does not exist" when there is no directory.
+   */
+  lock(id: string): () => void {
+    let fd: number;
+    try {
+      fd = fs.openSync(this.dir(id), fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw E.notExist();
+      throw e;
+    }
+    const { native } = require('../native/addon') as typeof import('../native/addon');
+    native().flock(fd, 'ex', false);
+    return () => {
+      try {
+        fs.closeSync(fd);
+      } catch {
+        /* already closed */
+      }
+    };
+  }
+}
+
+/** Write `data` to `file` via a temp file in the same directory and rename(2). */
+export function atomicWrite(file: string, data: string, mode = 0o644): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  const fd = fs.openSync(tmp, 'w', mode);
+  try {
+    fs.writeSync(fd, data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}

@@ -1,0 +1,43 @@
+import * as fs from 'node:fs';
+import { procStat } from '../linux/proc';
+import type { ContainerRecord } from './state-store';
+
+export type Status = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
+
+/**
+ * Status from evidence, never from a stored field: the process (pid + start time, not a zombie),
+ * exec.fifo (present ⇒ created: the init still waits on it), the freezer (paused).
+ */
+export function deriveStatus(rec: ContainerRecord | undefined, fifoPath: string): Status {
+  if (!rec || rec.pid <= 0) return 'creating';
+  if (!processAlive(rec.pid, rec.startTime)) return 'stopped';
+  if (fs.existsSync(fifoPath)) return 'created';
+  if (isFrozen(rec)) return 'paused';
+  return 'running';
+}
+
+export function processAlive(pid: number, startTime: string): boolean {
+  const st = procStat(pid);
+  if (!st) return false;
+  if (st.state === 'Z' || st.state === 'X') return false;
+  return st.startTime === startTime;
+}
+
+function isFrozen(rec: ContainerRecord): boolean {
+  const p = rec.cgroupPaths;
+  if (!p) return false;
+  try {
+    if (p['freezer']) return fs.readFileSync(`${p['freezer']}/freezer.state`, 'latin1').trim() === 'FROZEN';
+    if (p[''] !== undefined) return /^frozen 1$/m.test(fs.readFileSync(`${p['']}/cgroup.events`, 'latin1'));
+  } catch {
+    return false;
+  }
+  return false;
+}
+
+/** Status predicates, one place for the lifecycle rules. */
+export const can = {
+  start: (s: Status) => s === 'created',
+  kill: (s: Status) => s === 'created' || s === 'running' || s === 'paused',
+  deleteWithoutForce: (s: Status) => s === 'stopped' || s === 'created' || s === 'creating',
+};

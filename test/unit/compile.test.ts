@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import type { Spec } from '../../spec';
+import { compile, execCandidates, HostInfo, makedev } from '../../src/plan/compile';
+import { encodePlan } from '../../src/plan/encode';
+import type { Op } from '../../src/plan/ops';
+
+const host: HostInfo = {
+  lastCap: 40,
+  mounts: [
+    { id: 1, parent: 0, root: '/', mountPoint: '/', options: 'rw', optional: 'shared:1', fstype: 'ext4', source: '/dev/sda1', superOptions: 'rw' },
+  ],
+  ownCgroups: new Map([['', '/']]),
+  cgroup2Only: true,
+  hasKcore: true,
+};
+
+function spec(extra: Partial<Spec> = {}): Spec {
+  return {
+    ociVersion: '1.3.0',
+    root: { path: 'rootfs' },
+    process: { cwd: '/', args: ['sh', '-c', 'true'], env: ['PATH=/bin'], user: { uid: 0, gid: 0 } },
+    mounts: [{ destination: '/proc', type: 'proc', source: 'proc' }],
+    linux: { namespaces: [{ type: 'mount' }, { type: 'pid' }] },
+    ...extra,
+  } as Spec;
+}
+
+const plan = (s: Spec, noPivot = false) =>
+  compile({ spec: s, bundle: '/b', rootfs: '/b/rootfs', fifo: '/run/hezi/x/exec.fifo', noPivot, preserveFds: 0, host }).ops;
+const codes = (ops: Op[]) => ops.map((o) => o.code);
+const idx = (ops: Op[], code: string) => codes(ops).indexOf(code as Op['code']);
+
+describe('plan compilation', () => {
+  it('orders the init like runc: namespaces, fork, mounts, pivot, user, caps, lookup, fifo, exec', () => {
+    const ops = plan(spec());
+    const order = ['UNSHARE', 'FORK', 'SETSID', 'MOUNT', 'OPEN_FIFO', 'PIVOT_ROOT', 'CAPS_BOUNDING', 'SETRESUID', 'CAPSET', 'LOOKUP_EXEC', 'READY', 'WAIT_FIFO', 'EXEC'];
+    const positions = order.map((c) => idx(ops, c));
+    expect(positions.every((p) => p >= 0)).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    expect(ops.at(-1)?.code).toBe('EXEC');
+  });
+
+  it('creates the listed namespaces in one unshare (mount|pid)', () => {
+    const u = plan(spec()).find((o) => o.code === 'UNSHARE');
+    expect(u?.args[0]).toEqual({ int: 0x00020000 | 0x20000000 });
+  });
+
+  it('a new user namespace: unshare user, sync for maps, become root, then the rest', () => {
+    const ops = plan(spec({ linux: { namespaces: [{ type: 'user' }, { type: 'mount' }], uidMappings: [{ containerID: 0, hostID: 1000, size: 1 }], gidMappings: [{ containerID: 0, hostID: 1000, size: 1 }] } } as Partial<Spec>));
+    expect(codes(ops).slice(0, 5)).toEqual(['UNSHARE', 'SYNC', 'SETRESGID', 'SETRESUID', 'UNSHARE']);
+    expect(ops[0]?.args[0]).toEqual({ int: 0x10000000 });
+    // in a user namespace devices are bind mounts, not mknod
+    expect(codes(ops)).not.toContain('MKNOD');
+    expect(ops.some((o) => o.code === 'MOUNT' && o.what === 'bind mount device /dev/null')).toBe(true);
+  });
+
+  it('joins namespaces by path before creating, user first and mount last', () => {
+    const ops = plan(spec({ linux: { namespaces: [{ type: 'mount', path: '/proc/1/ns/mnt' }, { type: 'network', path: '/run/netns/x' }, { type: 'user', path: '/proc/1/ns/user' }, { type: 'pid' }] } } as Partial<Spec>));
+    const joins = ops.filter((o) => o.code === 'SETNS').map((o) => (o.args[0] as { str: string }).str);
+    expect(joins).toEqual(['/proc/1/ns/user', '/run/netns/x', '/proc/1/ns/mnt']);
+    expect(idx(ops, 'SETNS')).toBeLessThan(idx(ops, 'UNSHARE'));
+  });
+
+  it('time namespace offsets are written before the fork', () => {
+    const ops = plan(spec({ linux: { namespaces: [{ type: 'mount' }, { type: 'time' }], timeOffsets: { monotonic: { secs: 86400, nanosecs: 0 } } } } as Partial<Spec>));
+    const w = ops.findIndex((o) => o.code === 'WRITE_FILE' && (o.args[0] as { str: string }).str === '/proc/self/timens_offsets');
+    expect(w).toBeGreaterThan(-1);
+    expect(w).toBeLessThan(idx(ops, 'FORK'));
+    expect(Buffer.from((ops[w]?.args[1] as { bytes: Uint8Array }).bytes).toString()).toBe('monotonic 86400 0\n');
+  });
+
+  it('--no-pivot moves the root instead of pivot_root', () => {
+    const ops = plan(spec(), true);
+    expect(codes(ops)).toContain('MOVE_ROOT');
+    expect(codes(ops)).not.toContain('PIVOT_ROOT');
+  });
+
+  it('bind mounts of relative sources resolve against the bundle and ro is a remount', () => {
+    const ops = plan(spec({ mounts: [{ destination: '/data', type: 'bind', source: 'data', options: ['rbind', 'ro'] }] } as Partial<Spec>));
+    const m = ops.filter((o) => o.code === 'MOUNT' && o.what.includes('/data'));
+    expect((m[0]?.args[0] as { str: string }).str).toBe('/b/data');
+    expect(m[1]?.what).toMatch(/^remount \/data/);
+  });
+
+  it('masked and read-only paths come after pivot, caps masks are exact', () => {
+    const ops = plan(
+      spec({
+        process: { cwd: '/', args: ['sh'], user: { uid: 1000, gid: 1000, additionalGids: [5, 6] }, capabilities: { bounding: ['CAP_KILL', 'CAP_CHOWN'], effective: ['CAP_KILL'], permitted: ['CAP_KILL'] } },
+        linux: { namespaces: [{ type: 'mount' }], maskedPaths: ['/proc/kcore'], readonlyPaths: ['/proc/sys'] },
+      } as Partial<Spec>),
+    );
+    expect(idx(ops, 'MASK_PATH')).toBeGreaterThan(idx(ops, 'PIVOT_ROOT'));
+    expect(idx(ops, 'READONLY_PATH')).toBeGreaterThan(idx(ops, 'PIVOT_ROOT'));
+    expect(ops.find((o) => o.code === 'CAPS_BOUNDING')?.args[0]).toEqual({ int: (1n << 5n) | 1n });
+    expect(ops.find((o) => o.code === 'CAPSET')?.args).toEqual([{ int: 1n << 5n }, { int: 1n << 5n }, { int: 0n }]);
+    expect(ops.find((o) => o.code === 'SETRESUID')?.args[0]).toEqual({ int: 1000 });
+    expect(ops.find((o) => o.code === 'SETGROUPS')?.what).toBe('setgroups [5,6]');
+  });
+
+  it('hooks: a sync before pivot for prestart/createRuntime, createContainer in the init, startContainer after the fifo', () => {
+    const h = { path: '/bin/true' };
+    const ops = plan(spec({ hooks: { createRuntime: [h], createContainer: [h], startContainer: [h] } } as Partial<Spec>));
+    const syncs = ops.map((o, k) => [o, k] as const).filter(([o]) => o.code === 'SYNC');
+    expect(syncs.length).toBe(2);
+    const hooks = ops.map((o, k) => [o, k] as const).filter(([o]) => o.code === 'RUN_HOOK');
+    expect(hooks[0]![1]).toBeLessThan(idx(ops, 'PIVOT_ROOT'));
+    expect(hooks[1]![1]).toBeGreaterThan(idx(ops, 'WAIT_FIFO'));
+    expect(syncs[1]![1]).toBeLessThan(idx(ops, 'READY'));
+  });
+
+  it('PATH lookup candidates come from the process env', () => {
+    expect(execCandidates('sh', ['PATH=/usr/bin:/bin'])).toEqual(['/usr/bin/sh', '/bin/sh']);
+    expect(execCandidates('/bin/sh', [])).toEqual(['/bin/sh']);
+    expect(execCandidates('./x', [])).toEqual(['./x']);
+  });
+
+  it('makedev matches glibc', () => {
+    expect(makedev(1, 3)).toBe(0x103n);
+    expect(makedev(5, 0)).toBe(0x500n);
+    expect(makedev(259, 65536)).toBe(0x10010300n);
+    expect(makedev(4096, 0)).toBe(1n << 44n);
+  });
+
+  it('encodes to the ABI layout', () => {
+    const buf = encodePlan([{ code: 'SETHOSTNAME', args: [{ str: 'h' }], what: '' }]);
+    expect(buf.subarray(0, 4).toString()).toBe('HZP1');
+    expect(buf.readUInt32LE(4)).toBe(1);
+    expect(buf.readUInt32LE(8)).toBe(1);
+    expect(buf.readUInt32LE(12)).toBe(30);
+    expect(buf.readUInt32LE(16)).toBe(1);
+    expect(buf.readUInt32LE(20)).toBe(2);
+    expect(buf.subarray(24, 26)).toEqual(Buffer.from('h\0'));
+  });
+});
