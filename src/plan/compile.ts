@@ -104,7 +104,8 @@ export function compile(inp: CompileInput): Plan {
     ops.push(op.writeFile('/proc/self/timens_offsets', text, 'write time namespace offsets'));
   }
 
-  // 4. the container process: pid 1 of a new pid namespace, session leader
+  // 4. the container process: born in its cgroup, pid 1 of a new pid namespace, session leader
+  ops.push(op.sync(SyncTag.CGROUP, 'place the init in its cgroup'));
   ops.push(op.fork());
   if (created.includes('cgroup')) ops.push(op.unshare(NS.cgroup.flag, 'create cgroup namespace'));
   ops.push(op.setsid());

@@ -72,6 +72,9 @@ export const SyncTag = {
   CREATE_RUNTIME: 2,
   /** the container process exists; the runtime learns state and answers with the state JSON */
   STATE: 3,
+  /** before the fork: the runtime creates the cgroup, applies limits and moves the init into it,
+   *  so the container process is born inside its cgroup */
+  CGROUP: 4,
 } as const;
 
 const i = (n: number | bigint): Arg => ({ int: n });

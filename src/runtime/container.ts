@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import { parseSignal } from '../linux/signals';
+import { destroyCgroup } from './cgroups';
 import { E, HeziError } from './errors';
 import { hookState, runHooks } from './hooks';
 import { log } from './log';
@@ -231,15 +232,7 @@ function waitGone(rec: ContainerRecord): void {
 
 /** Undo create: cgroups, state dir; then poststop hooks (failures are warnings). */
 export function destroy(store: StateStore, id: string, rec: ContainerRecord | undefined): void {
-  if (rec?.cgroupPaths) {
-    for (const dir of new Set(Object.values(rec.cgroupPaths))) {
-      try {
-        fs.rmdirSync(dir);
-      } catch {
-        /* busy or gone */
-      }
-    }
-  }
+  if (rec?.cgroupPaths) destroyCgroup(rec.cgroupPaths);
   store.remove(id);
   if (rec) {
     try {

@@ -15,6 +15,7 @@ import { procStat } from '../linux/proc';
 import { compile, Plan } from '../plan/compile';
 import { encodePlan } from '../plan/encode';
 import { SyncTag } from '../plan/ops';
+import { destroyCgroup, setupCgroup } from './cgroups';
 import { HeziError, errnoText } from './errors';
 import { hookState, runHooks } from './hooks';
 import { readHost } from './host';
@@ -89,6 +90,10 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
       }
     });
 
+    let cgroupPaths: Record<string, string> | undefined;
+    cleanup.push(() => {
+      if (cgroupPaths) destroyCgroup(cgroupPaths);
+    });
     for (;;) {
       const msg = n.recvMsg(syncFd, 60_000);
       if (msg === null) throw new HeziError('container init exited before it was ready');
@@ -97,6 +102,11 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
         containerPid = msg.pid;
         reap(initPid);
         initPid = 0;
+        continue;
+      }
+      if (msg.type === Msg.SYNC && msg.pid === SyncTag.CGROUP) {
+        cgroupPaths = setupCgroup(id, spec, initPid);
+        n.sendMsg(syncFd, Msg.ACK);
         continue;
       }
       if (msg.type === Msg.SYNC) {
@@ -122,6 +132,7 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
       owner: '',
       ...(spec.annotations ? { annotations: spec.annotations } : {}),
       config: spec,
+      ...(cgroupPaths && Object.keys(cgroupPaths).length ? { cgroupPaths } : {}),
     };
     store.write(record);
     if (o.pidFile) atomicWrite(path.resolve(o.pidFile), String(containerPid));
