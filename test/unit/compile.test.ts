@@ -47,7 +47,7 @@ describe('plan compilation', () => {
 
   it('a new user namespace: unshare user, sync for maps, become root, then the rest', () => {
     const ops = plan(spec({ linux: { namespaces: [{ type: 'user' }, { type: 'mount' }], uidMappings: [{ containerID: 0, hostID: 1000, size: 1 }], gidMappings: [{ containerID: 0, hostID: 1000, size: 1 }] } } as Partial<Spec>));
-    expect(codes(ops).slice(0, 5)).toEqual(['UNSHARE', 'SYNC', 'SETRESGID', 'SETRESUID', 'UNSHARE']);
+    expect(codes(ops).slice(0, 7)).toEqual(['UNSHARE', 'SYNC', 'SETRESGID', 'SETRESUID', 'UNSHARE', 'SYNC', 'FORK']);
     expect(ops[0]?.args[0]).toEqual({ int: 0x10000000 });
     // in a user namespace devices are bind mounts, not mknod
     expect(codes(ops)).not.toContain('MKNOD');
@@ -100,12 +100,15 @@ describe('plan compilation', () => {
   it('hooks: a sync before pivot for prestart/createRuntime, createContainer in the init, startContainer after the fifo', () => {
     const h = { path: '/bin/true' };
     const ops = plan(spec({ hooks: { createRuntime: [h], createContainer: [h], startContainer: [h] } } as Partial<Spec>));
+    // CGROUP (before the fork), CREATE_RUNTIME (before pivot), STATE (before READY)
     const syncs = ops.map((o, k) => [o, k] as const).filter(([o]) => o.code === 'SYNC');
-    expect(syncs.length).toBe(2);
+    expect(syncs.map(([o]) => (o.args[0] as { int: number }).int)).toEqual([4, 2, 3]);
+    expect(syncs[0]![1]).toBeLessThan(idx(ops, 'FORK'));
+    expect(syncs[1]![1]).toBeLessThan(idx(ops, 'PIVOT_ROOT'));
     const hooks = ops.map((o, k) => [o, k] as const).filter(([o]) => o.code === 'RUN_HOOK');
     expect(hooks[0]![1]).toBeLessThan(idx(ops, 'PIVOT_ROOT'));
     expect(hooks[1]![1]).toBeGreaterThan(idx(ops, 'WAIT_FIFO'));
-    expect(syncs[1]![1]).toBeLessThan(idx(ops, 'READY'));
+    expect(syncs[2]![1]).toBeLessThan(idx(ops, 'READY'));
   });
 
   it('PATH lookup candidates come from the process env', () => {
