@@ -245,26 +245,8 @@ export function compile(inp: CompileInput): Plan {
     const domain = spec.linux.personality.domain === 'LINUX32' ? 0x0008 : 0x0000;
     ops.push(op.personality(domain, `set personality ${spec.linux.personality.domain}`));
   }
-  if (proc?.noNewPrivileges) ops.push(op.noNewPrivs());
-
-  // finalizeNamespace: fds, bounding set, user, cwd, capabilities
-  ops.push(op.closeFds(3 + inp.preserveFds));
-  const caps = proc?.capabilities;
-  const lc = host.lastCap;
-  ops.push(op.capsBounding(capMask(caps?.bounding, lc), lc));
-  ops.push(op.keepcaps(true));
-  const user = proc?.user ?? { uid: 0, gid: 0 };
-  ops.push(op.setgroups(user.additionalGids ?? []));
-  ops.push(op.setresgid(user.gid), op.setresuid(user.uid));
-  ops.push(op.chdir(proc?.cwd ?? '/', `chdir to cwd ("${proc?.cwd ?? '/'}") set in config.json`));
-  ops.push(op.keepcaps(false));
-  ops.push(op.capset(capMask(caps?.effective, lc), capMask(caps?.permitted, lc), capMask(caps?.inheritable, lc)));
-  ops.push(op.capsAmbient(capMask(caps?.ambient, lc), lc));
-
-  const env = processEnv(spec, rootfs);
-  const args = proc?.args ?? [];
-  const arg0 = args[0] ?? '';
-  ops.push(op.lookupExec(execCandidates(arg0, env), `exec: "${arg0}"`));
+  const { ops: procOps, args, env } = processOps(proc, { lastCap: host.lastCap, preserveFds: inp.preserveFds, rootfs });
+  ops.push(...procOps);
   if ((hooks.startContainer?.length ?? 0) > 0)
     // startContainer hooks run after `start`, when no runtime answers syncs: hand them the state now
     ops.push(op.sync(SyncTag.STATE, 'pass the state to startContainer hooks'));
@@ -274,6 +256,40 @@ export function compile(inp: CompileInput): Plan {
   ops.push(op.exec(args, env));
 
   return { ops, newNamespaces: created, userns, hookSync };
+}
+
+export interface ProcessOpsOptions {
+  lastCap: number;
+  preserveFds: number;
+  /** the container's rootfs on the host, to find HOME in its /etc/passwd */
+  rootfs: string;
+}
+
+/**
+ * The part of the init shared by `create` and `exec`: no_new_privs, fds, bounding set, user,
+ * cwd, capabilities, then the PATH lookup of args[0] (so a missing executable fails the command
+ * itself, not a later `start`).
+ */
+export function processOps(proc: Spec['process'], o: ProcessOpsOptions): { ops: Op[]; args: string[]; env: string[] } {
+  const ops: Op[] = [];
+  if (proc?.noNewPrivileges) ops.push(op.noNewPrivs());
+  ops.push(op.closeFds(3 + o.preserveFds));
+  const caps = proc?.capabilities;
+  const lc = o.lastCap;
+  ops.push(op.capsBounding(capMask(caps?.bounding, lc), lc));
+  ops.push(op.keepcaps(true));
+  const user = proc?.user ?? { uid: 0, gid: 0 };
+  ops.push(op.setgroups(user.additionalGids ?? []));
+  ops.push(op.setresgid(user.gid), op.setresuid(user.uid));
+  ops.push(op.chdir(proc?.cwd ?? '/', `chdir to cwd ("${proc?.cwd ?? '/'}") set in config.json`));
+  ops.push(op.keepcaps(false));
+  ops.push(op.capset(capMask(caps?.effective, lc), capMask(caps?.permitted, lc), capMask(caps?.inheritable, lc)));
+  ops.push(op.capsAmbient(capMask(caps?.ambient, lc), lc));
+  const env = processEnv(proc, o.rootfs);
+  const args = proc?.args ?? [];
+  const arg0 = args[0] ?? '';
+  ops.push(op.lookupExec(execCandidates(arg0, env), `exec: "${arg0}"`));
+  return { ops, args, env };
 }
 
 function hookOp(h: { path: string; args?: string[] | undefined; env?: string[] | undefined; timeout?: number | undefined }, kind: string, k: number): Op {
@@ -287,10 +303,10 @@ function toRlim(v: number | bigint): bigint {
 }
 
 /** The env the process gets: config env, plus HOME from the container's /etc/passwd when unset. */
-export function processEnv(spec: Spec, rootfs: string): string[] {
-  const env = [...(spec.process?.env ?? [])];
+export function processEnv(proc: Spec['process'], rootfs: string): string[] {
+  const env = [...(proc?.env ?? [])];
   if (!env.some((e) => e.startsWith('HOME='))) {
-    const uid = spec.process?.user?.uid ?? 0;
+    const uid = proc?.user?.uid ?? 0;
     let home = '/';
     try {
       for (const line of fs.readFileSync(path.join(rootfs, 'etc/passwd'), 'utf8').split('\n')) {
