@@ -1,0 +1,306 @@
+/*
+ * hezi.node: the primitive operations TypeScript cannot do itself (src/native/addon.ts is the
+ * typed facade). No policy and no wording here: failures are thrown as Error objects with
+ * errno (positive), code ("EPERM") and syscall set, message "<syscall>: <strerror text>".
+ *
+ * Built with NAPI_DISABLE_CPP_EXCEPTIONS: errors are thrown with ThrowAsJavaScriptException and
+ * the function returns an empty value at once.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <napi.h>
+
+#include <string>
+
+#include "plan_abi.h"
+#include "spawn.h"
+
+namespace {
+
+const char *errno_name(int err) {
+  const char *n = strerrorname_np(err);
+  return n ? n : "UNKNOWN";
+}
+
+std::string errno_text(int err) {
+  const char *d = strerrordesc_np(err);
+  if (d) return d;
+  return "Unknown error " + std::to_string(err);
+}
+
+Napi::Value ErrnoError(Napi::Env env, int err, const char *call) {
+  Napi::Error e = Napi::Error::New(env, std::string(call) + ": " + errno_text(err));
+  Napi::Object o = e.Value();
+  o.Set("errno", Napi::Number::New(env, err));
+  o.Set("code", Napi::String::New(env, errno_name(err)));
+  o.Set("syscall", Napi::String::New(env, call));
+  return o;
+}
+
+Napi::Value ThrowErrno(Napi::Env env, int err, const char *call) {
+  Napi::Error(env, ErrnoError(env, err, call)).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+Napi::Value ThrowType(Napi::Env env, const char *msg) {
+  Napi::TypeError::New(env, msg).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+bool IsInt(const Napi::Value &v) { return v.IsNumber(); }
+
+int64_t Int(const Napi::Value &v) { return v.As<Napi::Number>().Int64Value(); }
+
+Napi::Object WaitResultObject(Napi::Env env, pid_t pid, int st) {
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("pid", Napi::Number::New(env, pid));
+  if (pid > 0 && WIFEXITED(st)) {
+    r.Set("code", Napi::Number::New(env, WEXITSTATUS(st)));
+    r.Set("signal", env.Null());
+  } else if (pid > 0 && WIFSIGNALED(st)) {
+    r.Set("code", env.Null());
+    r.Set("signal", Napi::Number::New(env, WTERMSIG(st)));
+  } else {
+    r.Set("code", env.Null());
+    r.Set("signal", env.Null());
+  }
+  return r;
+}
+
+/* spawnInit(initPath, plan, stdio, preserveFds) → { pid, syncFd } */
+Napi::Value SpawnInit(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 4 || !info[0].IsString() || !info[1].IsBuffer() || !info[2].IsArray() || !IsInt(info[3]))
+    return ThrowType(env, "spawnInit(initPath: string, plan: Buffer, stdio: [number, number, number], preserveFds: number)");
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  Napi::Buffer<uint8_t> plan = info[1].As<Napi::Buffer<uint8_t>>();
+  Napi::Array arr = info[2].As<Napi::Array>();
+  if (arr.Length() != 3) return ThrowType(env, "spawnInit: stdio must have 3 entries");
+  int stdio[3];
+  for (uint32_t i = 0; i < 3; i++) {
+    Napi::Value v = arr.Get(i);
+    if (!IsInt(v)) return ThrowType(env, "spawnInit: stdio entries must be numbers");
+    stdio[i] = (int)Int(v);
+  }
+  hz_spawn_result r;
+  hz_spawn_init(path.c_str(), plan.Data(), plan.Length(), stdio, (int)Int(info[3]), &r);
+  if (r.err) return ThrowErrno(env, r.err, r.call);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("pid", Napi::Number::New(env, r.pid));
+  o.Set("syncFd", Napi::Number::New(env, r.sync_fd));
+  return o;
+}
+
+/* recvMsg(fd, timeoutMs) → InitMsg | null (EOF); ETIMEDOUT after timeoutMs (< 0: forever) */
+Napi::Value RecvMsg(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !IsInt(info[0]) || !IsInt(info[1])) return ThrowType(env, "recvMsg(fd: number, timeoutMs: number)");
+  int fd = (int)Int(info[0]);
+  int64_t timeout = Int(info[1]);
+  struct timespec start;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  for (;;) {
+    int wait = -1;
+    if (timeout >= 0) {
+      struct timespec now;
+      clock_gettime(CLOCK_MONOTONIC, &now);
+      int64_t spent = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+      int64_t left = timeout - spent;
+      wait = left < 0 ? 0 : left > INT32_MAX ? INT32_MAX : (int)left;
+    }
+    struct pollfd p = {fd, POLLIN, 0};
+    int n = poll(&p, 1, wait);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ThrowErrno(env, errno, "poll");
+    }
+    if (n == 0) return ThrowErrno(env, ETIMEDOUT, "poll");
+    if (p.revents & POLLNVAL) return ThrowErrno(env, EBADF, "poll");
+    break;
+  }
+  static uint8_t buf[sizeof(hz_msg) + HZ_MSG_MAX_PAYLOAD];
+  ssize_t n;
+  do n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) return ThrowErrno(env, errno, "recv");
+  if (n == 0) return env.Null();
+  if ((size_t)n < sizeof(hz_msg)) return ThrowErrno(env, EPROTO, "recv");
+  hz_msg m;
+  memcpy(&m, buf, sizeof m);
+  size_t avail = (size_t)n - sizeof m;
+  size_t len = m.len < avail ? m.len : avail;
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("type", Napi::Number::New(env, m.type));
+  o.Set("op", Napi::Number::New(env, m.op));
+  o.Set("err", Napi::Number::New(env, m.err));
+  o.Set("pid", Napi::Number::New(env, m.pid));
+  o.Set("status", Napi::Number::New(env, m.status));
+  if (len > 0)
+    o.Set("payload", Napi::Buffer<uint8_t>::Copy(env, buf + sizeof m, len));
+  else
+    o.Set("payload", env.Null());
+  return o;
+}
+
+/* sendMsg(fd, type, payload?) */
+Napi::Value SendMsg(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !IsInt(info[0]) || !IsInt(info[1]))
+    return ThrowType(env, "sendMsg(fd: number, type: number, payload?: Buffer)");
+  int fd = (int)Int(info[0]);
+  const uint8_t *data = nullptr;
+  size_t len = 0;
+  if (info.Length() >= 3 && !info[2].IsUndefined() && !info[2].IsNull()) {
+    if (!info[2].IsBuffer()) return ThrowType(env, "sendMsg: payload must be a Buffer");
+    Napi::Buffer<uint8_t> b = info[2].As<Napi::Buffer<uint8_t>>();
+    data = b.Data();
+    len = b.Length();
+  }
+  if (len > HZ_MSG_MAX_PAYLOAD) return ThrowErrno(env, EMSGSIZE, "send");
+  hz_msg m;
+  memset(&m, 0, sizeof m);
+  m.type = (uint32_t)Int(info[1]);
+  m.len = (uint32_t)len;
+  struct iovec iov[2] = {{&m, sizeof m}, {(void *)data, len}};
+  struct msghdr mh;
+  memset(&mh, 0, sizeof mh);
+  mh.msg_iov = iov;
+  mh.msg_iovlen = len ? 2 : 1;
+  ssize_t n;
+  do n = sendmsg(fd, &mh, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) return ThrowErrno(env, errno, "send");
+  return env.Undefined();
+}
+
+/* waitPid(pid, nohang) → { pid, code, signal } (pid 0: nohang and no change) */
+Napi::Value WaitPid(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !IsInt(info[0])) return ThrowType(env, "waitPid(pid: number, nohang: boolean)");
+  bool nohang = info.Length() >= 2 && info[1].ToBoolean().Value();
+  int st = 0;
+  pid_t r;
+  do r = waitpid((pid_t)Int(info[0]), &st, nohang ? WNOHANG : 0);
+  while (r < 0 && errno == EINTR);
+  if (r < 0) return ThrowErrno(env, errno, "waitpid");
+  return WaitResultObject(env, r, st);
+}
+
+class WaitWorker : public Napi::AsyncWorker {
+ public:
+  WaitWorker(Napi::Env env, pid_t pid) : Napi::AsyncWorker(env, "hezi:waitpid"), pid_(pid), deferred_(env) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    do result_ = waitpid(pid_, &status_, 0);
+    while (result_ < 0 && errno == EINTR);
+    err_ = result_ < 0 ? errno : 0;
+  }
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    if (err_)
+      deferred_.Reject(ErrnoError(env, err_, "waitpid"));
+    else
+      deferred_.Resolve(WaitResultObject(env, result_, status_));
+  }
+
+ private:
+  pid_t pid_;
+  pid_t result_ = -1;
+  int status_ = 0;
+  int err_ = 0;
+  Napi::Promise::Deferred deferred_;
+};
+
+/* waitPidAsync(pid) → Promise<{ pid, code, signal }> (waitpid in the libuv thread pool) */
+Napi::Value WaitPidAsync(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !IsInt(info[0])) return ThrowType(env, "waitPidAsync(pid: number)");
+  WaitWorker *w = new WaitWorker(env, (pid_t)Int(info[0]));
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
+}
+
+Napi::Value SetChildSubreaper(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  bool on = info.Length() >= 1 && info[0].ToBoolean().Value();
+  if (prctl(PR_SET_CHILD_SUBREAPER, on ? 1 : 0, 0, 0, 0) < 0) return ThrowErrno(env, errno, "prctl");
+  return env.Undefined();
+}
+
+Napi::Value Mkfifo(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsString() || !IsInt(info[1])) return ThrowType(env, "mkfifo(path: string, mode: number)");
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  if (mkfifo(path.c_str(), (mode_t)Int(info[1])) < 0) return ThrowErrno(env, errno, "mkfifo");
+  return env.Undefined();
+}
+
+Napi::Value Flock(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !IsInt(info[0]) || !info[1].IsString())
+    return ThrowType(env, "flock(fd: number, op: 'sh' | 'ex' | 'un', nonblock: boolean)");
+  std::string op = info[1].As<Napi::String>().Utf8Value();
+  int how;
+  if (op == "sh")
+    how = LOCK_SH;
+  else if (op == "ex")
+    how = LOCK_EX;
+  else if (op == "un")
+    how = LOCK_UN;
+  else
+    return ThrowType(env, "flock: op must be 'sh', 'ex' or 'un'");
+  if (info.Length() >= 3 && info[2].ToBoolean().Value()) how |= LOCK_NB;
+  int r;
+  do r = flock((int)Int(info[0]), how);
+  while (r < 0 && errno == EINTR);
+  if (r < 0) return ThrowErrno(env, errno, "flock");
+  return env.Undefined();
+}
+
+Napi::Value Strerror(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !IsInt(info[0])) return ThrowType(env, "strerror(errno: number)");
+  return Napi::String::New(env, errno_text((int)Int(info[0])));
+}
+
+Napi::Value Umount2(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) return ThrowType(env, "umount2(path: string, flags: number)");
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  int flags = info.Length() >= 2 && IsInt(info[1]) ? (int)Int(info[1]) : 0;
+  if (umount2(path.c_str(), flags) < 0) return ThrowErrno(env, errno, "umount2");
+  return env.Undefined();
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("spawnInit", Napi::Function::New(env, SpawnInit, "spawnInit"));
+  exports.Set("recvMsg", Napi::Function::New(env, RecvMsg, "recvMsg"));
+  exports.Set("sendMsg", Napi::Function::New(env, SendMsg, "sendMsg"));
+  exports.Set("waitPid", Napi::Function::New(env, WaitPid, "waitPid"));
+  exports.Set("waitPidAsync", Napi::Function::New(env, WaitPidAsync, "waitPidAsync"));
+  exports.Set("setChildSubreaper", Napi::Function::New(env, SetChildSubreaper, "setChildSubreaper"));
+  exports.Set("mkfifo", Napi::Function::New(env, Mkfifo, "mkfifo"));
+  exports.Set("flock", Napi::Function::New(env, Flock, "flock"));
+  exports.Set("strerror", Napi::Function::New(env, Strerror, "strerror"));
+  exports.Set("umount2", Napi::Function::New(env, Umount2, "umount2"));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(hezi, Init)

@@ -1,0 +1,95 @@
+/* hezi-init: argument access, tiny formatting, the sync socket. */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "init.h"
+
+int64_t arg_int(const hz_opv *o, int k) {
+  const uint8_t *p = o->a[k].p;
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];
+  return (int64_t)v;
+}
+
+const char *arg_str(const hz_opv *o, int k) { return (const char *)o->a[k].p; }
+
+const char *arg_str_or_null(const hz_opv *o, int k) {
+  const char *s = arg_str(o, k);
+  return *s ? s : nullptr;
+}
+
+int arg_strv(const hz_opv *o, int k, char **out, int max) {
+  const char *p = (const char *)o->a[k].p;
+  const char *end = p + o->a[k].len;
+  int n = 0;
+  while (p < end) {
+    if (n >= max) return -1;
+    out[n++] = (char *)p;
+    p += strlen(p) + 1;
+  }
+  out[n] = nullptr;
+  return n;
+}
+
+char *fmt_u64(char *buf, uint64_t v) {
+  char tmp[24];
+  int n = 0;
+  do {
+    tmp[n++] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  for (int i = 0; i < n; i++) buf[i] = tmp[n - 1 - i];
+  buf[n] = 0;
+  return buf;
+}
+
+char *fd_path(char *buf, int fd) {
+  static const char pre[] = "/proc/self/fd/";
+  memcpy(buf, pre, sizeof pre - 1);
+  fmt_u64(buf + sizeof pre - 1, (uint64_t)(unsigned)fd);
+  return buf;
+}
+
+int write_all(int fd, const void *buf, size_t n) {
+  const char *p = (const char *)buf;
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    p += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+void put_str(int fd, const char *s) { write_all(fd, s, strlen(s)); }
+
+const char *errno_desc(int err) {
+  const char *d = strerrordesc_np(err);
+  return d ? d : "Unknown error";
+}
+
+int send_msg(uint32_t type, int32_t op, int32_t err, int32_t pid, int32_t status) {
+  if (g.sync_fd < 0) return EBADF;
+  hz_msg m;
+  m.type = type;
+  m.op = op;
+  m.err = err;
+  m.pid = pid;
+  m.status = status;
+  m.len = 0;
+  for (;;) {
+    ssize_t n = send(g.sync_fd, &m, sizeof m, MSG_NOSIGNAL);
+    if (n >= 0) return 0;
+    if (errno != EINTR) return errno;
+  }
+}
+
+void die(int code) {
+  for (;;) syscall(SYS_exit_group, code);
+}

@@ -1,0 +1,26 @@
+/*
+ * Mechanism for spawnInit: no N-API here, only syscalls. binding.cc turns the result into JS.
+ */
+#ifndef HEZI_SPAWN_H
+#define HEZI_SPAWN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct hz_spawn_result {
+  int pid;          /* the child's pid (on success) */
+  int sync_fd;      /* the runtime's end of the sync socket, CLOEXEC (on success) */
+  int err;          /* errno of the failing step, 0 on success */
+  const char *call; /* the name of the failing syscall, static string */
+};
+
+/*
+ * Start `init_path` (through a sealed memfd copy, cached per path/inode/mtime) as a new child
+ * process with the plan in a sealed memfd. See src/native/addon.ts for the fd layout.
+ * Waits until the child has exec'd the init (or failed to): an exec failure comes back as
+ * err/call with the child already reaped.
+ */
+void hz_spawn_init(const char *init_path, const uint8_t *plan, size_t plan_len, const int stdio[3], int preserve_fds,
+                   struct hz_spawn_result *out);
+
+#endif
