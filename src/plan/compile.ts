@@ -283,8 +283,12 @@ export function processOps(proc: Spec['process'], o: ProcessOpsOptions): { ops: 
   ops.push(op.setresgid(user.gid), op.setresuid(user.uid));
   ops.push(op.chdir(proc?.cwd ?? '/', `chdir to cwd ("${proc?.cwd ?? '/'}") set in config.json`));
   ops.push(op.keepcaps(false));
-  ops.push(op.capset(capMask(caps?.effective, lc), capMask(caps?.permitted, lc), capMask(caps?.inheritable, lc)));
-  ops.push(op.capsAmbient(capMask(caps?.ambient, lc), lc));
+  const permitted = capMask(caps?.permitted, lc);
+  const inheritable = capMask(caps?.inheritable, lc);
+  ops.push(op.capset(capMask(caps?.effective, lc), permitted, inheritable));
+  // the kernel only lets a capability be ambient when it is permitted and inheritable; runc
+  // skips the others silently, and so do we
+  ops.push(op.capsAmbient(capMask(caps?.ambient, lc) & permitted & inheritable, lc));
   const env = processEnv(proc, o.rootfs);
   const args = proc?.args ?? [];
   const arg0 = args[0] ?? '';
