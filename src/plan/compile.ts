@@ -78,6 +78,10 @@ export function compile(inp: CompileInput): Plan {
   const inUserns = byType.has('user');
   const proc = spec.process;
 
+  // 0. exec.fifo is opened (O_PATH) while the init is still the host's root in the host's
+  //    namespaces: the state dir is 0700, and a user-namespaced root could not reach it later
+  ops.push(op.openFifo(inp.fifo));
+
   // 1. join namespaces given by path (user first, mount last)
   for (const t of joined) {
     const p = byType.get(t)?.path ?? '';
@@ -225,8 +229,6 @@ export function compile(inp: CompileInput): Plan {
   const hookSync = (hooks.prestart?.length ?? 0) + (hooks.createRuntime?.length ?? 0) + (hooks.createContainer?.length ?? 0) > 0;
   if (hookSync) ops.push(op.sync(SyncTag.CREATE_RUNTIME, 'run prestart and createRuntime hooks'));
   (hooks.createContainer ?? []).forEach((h, k) => ops.push(hookOp(h, 'createContainer', k)));
-
-  ops.push(op.openFifo(inp.fifo));
 
   // 9. switch root
   ops.push(inp.noPivot ? op.moveRoot(rootfs) : op.pivotRoot(rootfs));

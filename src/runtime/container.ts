@@ -218,6 +218,9 @@ export function remove(store: StateStore, id: string, force: boolean): void {
     if (rec && status !== 'stopped' && status !== 'creating') {
       for (const pid of containerPids(rec)) signalProcess(pid, 9);
       waitGone(rec);
+    } else if (rec) {
+      // the init is gone, but without a pid namespace its children may live on in the cgroup
+      for (const pid of cgroupPids(rec) ?? []) signalProcess(pid, 9);
     }
     destroy(store, id, rec);
   } finally {

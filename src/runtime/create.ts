@@ -59,6 +59,7 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
   try {
     const fifo = store.fifo(id);
     n.mkfifo(fifo, 0o622);
+    fs.chmodSync(fifo, 0o622); // not reduced by the umask: a user-namespaced init must open it
 
     // 3. plan
     const plan = compile({ spec, bundle, rootfs, fifo, noPivot: o.noPivot, preserveFds: o.preserveFds, host: readHost() });
@@ -66,7 +67,7 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
 
     // 4. run the init
     const base = {
-      ociVersion: OCI_VERSION,
+      ociVersion: spec.ociVersion,
       id,
       bundle,
       annotations: spec.annotations,
@@ -122,7 +123,7 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
     const st = procStat(containerPid);
     if (!st) throw new HeziError('container init exited before it was ready');
     const record: ContainerRecord = {
-      ociVersion: OCI_VERSION,
+      ociVersion: spec.ociVersion,
       id,
       pid: containerPid,
       startTime: st.startTime,
