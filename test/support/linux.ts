@@ -245,19 +245,26 @@ export interface CapSets {
 
 /**
  * The masks /proc/self/status shows for a process that the runtime started with the given
- * process.capabilities, as user `uid`, running a binary without file capabilities (busybox).
- * The runtime sets the five sets, then execve() recomputes them (capabilities(7)):
+ * process.capabilities, as user `uid`, with or without no_new_privs, running a binary without
+ * file capabilities (busybox). The runtime sets the five sets, then execve() recomputes them
+ * (capabilities(7)):
  *  - ambient can only hold what is also permitted and inheritable: A' = A ∩ P ∩ I;
- *  - uid 0 (no SECBIT_NOROOT): P' = E' = I ∪ Bnd ∪ A';
- *  - any other uid: P' = E' = A'.
+ *  - uid 0 (no SECBIT_NOROOT): P' = I ∪ Bnd ∪ A'; any other uid: P' = A';
+ *  - with no_new_privs exec cannot gain: P' = P' ∩ P;
+ *  - E' = P' (root, and non-root through ambient).
  * The bounding and inheritable sets pass through execve unchanged.
  */
-export function expectedCapMasks(caps: CapSets, uid: number): Record<'CapInh' | 'CapPrm' | 'CapEff' | 'CapBnd' | 'CapAmb', string> {
+export function expectedCapMasks(
+  caps: CapSets,
+  uid: number,
+  noNewPrivs: boolean,
+): Record<'CapInh' | 'CapPrm' | 'CapEff' | 'CapBnd' | 'CapAmb', string> {
   const b = caps.bounding ?? [];
   const p = caps.permitted ?? [];
   const i = caps.inheritable ?? [];
   const a = (caps.ambient ?? []).filter((c) => p.includes(c) && i.includes(c));
-  const prm = uid === 0 ? [...new Set([...i, ...b, ...a])] : a;
+  let prm = uid === 0 ? [...new Set([...i, ...b, ...a])] : a;
+  if (noNewPrivs) prm = prm.filter((c) => p.includes(c));
   return {
     CapInh: capMask(i),
     CapPrm: capMask(prm),
