@@ -22,6 +22,7 @@
 #include <napi.h>
 
 #include <string>
+#include <vector>
 
 #include "plan_abi.h"
 #include "spawn.h"
@@ -110,6 +111,10 @@ Napi::Value RecvMsg(const Napi::CallbackInfo &info) {
   int64_t timeout = Int(info[1]);
   struct timespec start;
   clock_gettime(CLOCK_MONOTONIC, &start);
+  /* per call, not static: the addon may be loaded in several worker threads */
+  std::vector<uint8_t> storage(sizeof(hz_msg) + HZ_MSG_MAX_PAYLOAD);
+  uint8_t *buf = storage.data();
+  ssize_t n;
   for (;;) {
     int wait = -1;
     if (timeout >= 0) {
@@ -120,20 +125,18 @@ Napi::Value RecvMsg(const Napi::CallbackInfo &info) {
       wait = left < 0 ? 0 : left > INT32_MAX ? INT32_MAX : (int)left;
     }
     struct pollfd p = {fd, POLLIN, 0};
-    int n = poll(&p, 1, wait);
-    if (n < 0) {
+    int r = poll(&p, 1, wait);
+    if (r < 0) {
       if (errno == EINTR) continue;
       return ThrowErrno(env, errno, "poll");
     }
-    if (n == 0) return ThrowErrno(env, ETIMEDOUT, "poll");
+    if (r == 0) return ThrowErrno(env, ETIMEDOUT, "poll");
     if (p.revents & POLLNVAL) return ThrowErrno(env, EBADF, "poll");
-    break;
+    n = recv(fd, buf, storage.size(), MSG_DONTWAIT);
+    if (n >= 0) break;
+    if (errno == EINTR || errno == EAGAIN) continue;
+    return ThrowErrno(env, errno, "recv");
   }
-  static uint8_t buf[sizeof(hz_msg) + HZ_MSG_MAX_PAYLOAD];
-  ssize_t n;
-  do n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
-  while (n < 0 && errno == EINTR);
-  if (n < 0) return ThrowErrno(env, errno, "recv");
   if (n == 0) return env.Null();
   if ((size_t)n < sizeof(hz_msg)) return ThrowErrno(env, EPROTO, "recv");
   hz_msg m;

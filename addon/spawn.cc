@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <map>
+#include <mutex>
 #include <string>
 
 #ifndef MFD_CLOEXEC
@@ -111,6 +112,7 @@ struct CachedInit {
   int fd;
 };
 std::map<std::string, CachedInit> g_init_cache;
+std::mutex g_init_lock; /* the cache (and copy_fd's buffer) if several threads spawn */
 
 /* The sealed memfd copy of the init binary (CVE-2019-5736): cached per path while the file is unchanged. */
 int init_memfd(const char *path, hz_spawn_result *out) {
@@ -278,6 +280,7 @@ void hz_spawn_init(const char *init_path, const uint8_t *plan, size_t plan_len, 
   out->call = nullptr;
   if (preserve_fds < 0 || preserve_fds > 1 << 20) return set_err(out, EINVAL, "spawnInit");
 
+  std::lock_guard<std::mutex> hold(g_init_lock);
   int exec_fd = init_memfd(init_path, out);
   if (exec_fd < 0) return;
   int plan_fd = plan_memfd(plan, plan_len, out);
