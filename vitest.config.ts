@@ -25,7 +25,6 @@ export default defineConfig({
           poolOptions: { forks: { singleFork: true } },
           testTimeout: 30_000,
           hookTimeout: 60_000,
-          teardownTimeout: 60_000,
         },
       },
     ],

@@ -397,18 +397,19 @@ export function state(id: string): Spec {
 
 /** Poll until `state <id>` reports `status` (or time out and fail). */
 export function waitForStatus(id: string, status: string, timeoutMs = 10_000): Spec {
-  let last: Spec | string = '';
-  const ok = waitFor(() => {
+  let last: Spec = {};
+  let lastError = '';
+  const reached = waitFor(() => {
     const r = run(['state', id]);
     if (r.status !== 0) {
-      last = r.stderr;
+      lastError = r.stderr;
       return false;
     }
     last = JSON.parse(r.stdout) as Spec;
     return last.status === status;
   }, timeoutMs);
-  expect(ok, `${id} never reached status ${status}; last state: ${JSON.stringify(last)}`).toBe(true);
-  return last as Spec;
+  expect(reached, `${id} never reached status ${status}; last state: ${JSON.stringify(last)} ${lastError}`).toBe(true);
+  return last;
 }
 
 /** Force-delete a container (ignores failures: it may not exist). */
@@ -611,11 +612,50 @@ export function removeTree(dir: string): void {
   spawnSync('rm', ['-rf', '--one-file-system', dir]);
 }
 
-/** Force-delete every tracked container and remove every tracked bundle. */
+/** SIGKILL processes still rooted in (or working in) a bundle: a broken runtime's leftovers. */
+function killBundleProcesses(bundleDir: string): void {
+  for (const pid of processesInBundle(bundleDir)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+/** Kill the processes of, and remove, cgroup dirs a runtime left for container `id`. */
+function removeCgroups(id: string): void {
+  for (const dir of cgroupDirsNamed(id).sort((a, b) => b.length - a.length)) {
+    try {
+      for (const pid of fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) {
+        try {
+          process.kill(Number(pid), 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+      waitFor(() => fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8') === '', 1_000);
+      fs.rmdirSync(dir);
+    } catch {
+      /* not ours to fight over: leftovers() reports it */
+    }
+  }
+}
+
+/**
+ * Force-delete every tracked container, kill what a runtime left running in its bundle, and
+ * remove every tracked bundle.
+ */
 export function cleanupTracked(): void {
-  for (const id of tracked.ids) forceDelete(id);
+  for (const id of tracked.ids) {
+    forceDelete(id);
+    removeCgroups(id);
+  }
   tracked.ids.clear();
-  for (const b of tracked.bundles) removeTree(b);
+  for (const b of tracked.bundles) {
+    killBundleProcesses(b);
+    removeTree(b);
+  }
   tracked.bundles.clear();
 }
 
