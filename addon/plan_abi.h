@@ -91,6 +91,9 @@ enum hz_op : uint32_t {
                               mount("", path, NULL, MS_REMOUNT|MS_BIND|MS_RDONLY|kept flags|extra, NULL).
                               Used for a read-only root and for bind mounts with "ro". */
   HZ_OP_CHOWN = 22,        /* (str path, int uid, int gid) */
+  HZ_OP_CHROOT = 23,       /* (str newroot)  chdir(newroot); chroot("."); chdir("/"). For containers
+                              without a mount namespace (as runc does), where pivot_root/MS_MOVE would
+                              change the host's root. */
 
   /* --- identity and limits ------------------------------------------------------------ */
   HZ_OP_SETHOSTNAME = 30,  /* (str name) */
@@ -108,6 +111,8 @@ enum hz_op : uint32_t {
   HZ_OP_NO_NEW_PRIVS = 42, /* () prctl(PR_SET_NO_NEW_PRIVS, 1) */
   HZ_OP_SECCOMP = 43,      /* (bytes bpf: struct sock_filter[], int flags)  seccomp(SECCOMP_SET_MODE_FILTER) */
   HZ_OP_DUMPABLE = 44,     /* (int on) prctl(PR_SET_DUMPABLE, on) */
+  HZ_OP_JOIN_KEYRING = 45, /* (str name, int perm)  keyctl(KEYCTL_JOIN_SESSION_KEYRING, name) then
+                              keyctl(KEYCTL_SETPERM, id, perm). ENOSYS (no keyrings) is not an error. */
 
   /* --- hooks and start ---------------------------------------------------------------- */
   HZ_OP_RUN_HOOK = 50,     /* (str path, strv argv, strv envp, int timeout_ms)  fork; child: stdin = a

@@ -324,6 +324,13 @@ int op_move_root(const hz_opv *o, int *status) {
   return 0;
 }
 
+int op_chroot(const hz_opv *o, int *status) {
+  if (chdir(arg_str(o, 0)) < 0) return errno;
+  if (chroot(".") < 0) return errno;
+  if (chdir("/") < 0) return errno;
+  return 0;
+}
+
 int op_mask_path(const hz_opv *o, int *status) {
   const char *path = arg_str(o, 0);
   struct stat st;

@@ -64,6 +64,8 @@ int op_symlink(const hz_opv *o, int *status);
 int op_chdir(const hz_opv *o, int *status);
 int op_pivot_root(const hz_opv *o, int *status);
 int op_move_root(const hz_opv *o, int *status);
+int op_chroot(const hz_opv *o, int *status);
+int op_join_keyring(const hz_opv *o, int *status);
 int op_mask_path(const hz_opv *o, int *status);
 int op_readonly_path(const hz_opv *o, int *status);
 int op_remount_ro(const hz_opv *o, int *status);

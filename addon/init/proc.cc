@@ -233,6 +233,14 @@ int op_seccomp(const hz_opv *o, int *status) {
   return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, (unsigned)arg_int(o, 1), &prog) < 0 ? errno : 0;
 }
 
+int op_join_keyring(const hz_opv *o, int *status) {
+  /* KEYCTL_JOIN_SESSION_KEYRING = 1, KEYCTL_SETPERM = 5 */
+  long id = syscall(SYS_keyctl, 1, arg_str(o, 0), 0, 0, 0);
+  if (id < 0) return errno == ENOSYS ? 0 : errno;
+  if (syscall(SYS_keyctl, 5, id, (unsigned long)arg_int(o, 1), 0, 0) < 0) return errno;
+  return 0;
+}
+
 int op_dumpable(const hz_opv *o, int *status) {
   return prctl(PR_SET_DUMPABLE, arg_int(o, 0) ? 1 : 0, 0, 0, 0) < 0 ? errno : 0;
 }

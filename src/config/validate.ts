@@ -80,8 +80,14 @@ export const checks: Record<string, Check> = {
     });
     return out;
   },
-  mountNamespace({ spec }) {
-    return nsSet(spec).has('mount') ? [] : ['linux.namespaces: a mount namespace is required'];
+  withoutMountNamespace({ spec }) {
+    // runc allows a container in the host's mount namespace (mounts are made there, root is a
+    // chroot); what would change the host's own mounts is refused
+    if (nsSet(spec).has('mount')) return [];
+    const out: string[] = [];
+    if (spec.root?.readonly) out.push('root.readonly: a read-only root needs a mount namespace');
+    if (spec.linux?.rootfsPropagation) out.push('linux.rootfsPropagation: needs a mount namespace');
+    return out;
   },
   userMappings({ spec }) {
     const user = nsSet(spec).get('user');

@@ -30,6 +30,8 @@ export interface CompileInput {
   rootfs: string;
   fifo: string;
   noPivot: boolean;
+  /** --no-new-keyring: keep the caller's session keyring */
+  noNewKeyring?: boolean;
   preserveFds: number;
   host: HostInfo;
 }
@@ -113,6 +115,8 @@ export function compile(inp: CompileInput): Plan {
   ops.push(op.fork());
   if (created.includes('cgroup')) ops.push(op.unshare(NS.cgroup.flag, 'create cgroup namespace'));
   ops.push(op.setsid());
+  // runc: a new session keyring named after the container, unless --no-new-keyring
+  if (!inp.noNewKeyring) ops.push(op.joinKeyring(path.basename(path.dirname(inp.fifo)), 0x3f1b0000));
 
   // process attributes that need no container view: through the host's /proc, before pivot
   if (proc?.oomScoreAdj !== undefined)
@@ -129,10 +133,15 @@ export function compile(inp: CompileInput): Plan {
   const requested = spec.linux?.rootfsPropagation;
   const requestedFlag = requested ? propagationFlag(requested) : undefined;
   const initialProp = requested === 'private' || requested === 'rprivate' ? MS.PRIVATE | MS.REC : MS.SLAVE | MS.REC;
-  ops.push(op.mount('', '', '/', '', initialProp, '', 'make / a slave mount'));
-  const parent = mountOf(rootfs, host.mounts);
-  if (parent) ops.push(op.mount('', '', parent.mountPoint, '', MS.PRIVATE, '', `make ${parent.mountPoint} private`));
-  ops.push(op.mount(rootfs, '', rootfs, '', MS.BIND | MS.REC, '', `bind mount rootfs ${rootfs}`));
+  // Without a mount namespace (allowed, as in runc) nothing may touch the host's own mounts: no
+  // propagation change, no bind of the rootfs, and chroot instead of pivot_root.
+  const ownMountNs = created.includes('mount');
+  if (ownMountNs) {
+    ops.push(op.mount('', '', '/', '', initialProp, '', 'make / a slave mount'));
+    const parent = mountOf(rootfs, host.mounts);
+    if (parent) ops.push(op.mount('', '', parent.mountPoint, '', MS.PRIVATE, '', `make ${parent.mountPoint} private`));
+    ops.push(op.mount(rootfs, '', rootfs, '', MS.BIND | MS.REC, '', `bind mount rootfs ${rootfs}`));
+  }
 
   const mounts = spec.mounts ?? [];
   let devIsBind = false;
@@ -231,8 +240,8 @@ export function compile(inp: CompileInput): Plan {
   (hooks.createContainer ?? []).forEach((h, k) => ops.push(hookOp(h, 'createContainer', k)));
 
   // 9. switch root
-  ops.push(inp.noPivot ? op.moveRoot(rootfs) : op.pivotRoot(rootfs));
-  if (requestedFlag !== undefined && requested !== 'private' && requested !== 'rprivate')
+  ops.push(!ownMountNs ? op.chroot(rootfs) : inp.noPivot ? op.moveRoot(rootfs) : op.pivotRoot(rootfs));
+  if (ownMountNs && requestedFlag !== undefined && requested !== 'private' && requested !== 'rprivate')
     ops.push(op.mount('', '', '/', '', requestedFlag, '', `set rootfs propagation to ${requested}`));
   if (devReadonly && !devIsBind) ops.push(op.remountRo('/dev', 0, 'remount /dev read-only'));
   if (spec.root?.readonly) ops.push(op.remountRo('/', 0, 'remount / read-only'));

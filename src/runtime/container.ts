@@ -8,6 +8,7 @@ import { destroyCgroup } from './cgroups';
 import { E, HeziError } from './errors';
 import { hookState, runHooks } from './hooks';
 import { log } from './log';
+import { hasOwnMountNs, unmountUnder } from './mounts';
 import { ContainerRecord, StateStore, validateId } from './state-store';
 import { Status, can, deriveStatus, processAlive } from './status';
 
@@ -236,6 +237,7 @@ function waitGone(rec: ContainerRecord): void {
 /** Undo create: cgroups, state dir; then poststop hooks (failures are warnings). */
 export function destroy(store: StateStore, id: string, rec: ContainerRecord | undefined): void {
   if (rec?.cgroupPaths) destroyCgroup(rec.cgroupPaths);
+  if (rec && !hasOwnMountNs(rec.config.linux?.namespaces)) unmountUnder(rec.rootfs);
   store.remove(id);
   if (rec) {
     try {

@@ -20,6 +20,7 @@ import { HeziError, errnoText } from './errors';
 import { hookState, runHooks } from './hooks';
 import { readHost } from './host';
 import { log } from './log';
+import { hasOwnMountNs, unmountUnder } from './mounts';
 import { ContainerRecord, StateStore, atomicWrite, validateId } from './state-store';
 
 export const OCI_VERSION = '1.3.0';
@@ -52,6 +53,7 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
   store.createDir(id);
   const unlock = store.lock(id);
   const cleanup: Array<() => void> = [() => store.remove(id)];
+  if (!hasOwnMountNs(spec.linux?.namespaces)) cleanup.push(() => unmountUnder(rootfs));
   let initPid = 0;
   let containerPid = 0;
   const { native, INIT_PATH, Msg } = require('../native/addon') as typeof import('../native/addon');
@@ -62,7 +64,7 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
     fs.chmodSync(fifo, 0o622); // not reduced by the umask: a user-namespaced init must open it
 
     // 3. plan
-    const plan = compile({ spec, bundle, rootfs, fifo, noPivot: o.noPivot, preserveFds: o.preserveFds, host: readHost() });
+    const plan = compile({ spec, bundle, rootfs, fifo, noPivot: o.noPivot, noNewKeyring: o.noNewKeyring, preserveFds: o.preserveFds, host: readHost() });
     log.debug(`plan: ${plan.ops.map((x, k) => `${k}:${x.code}`).join(' ')}`);
 
     // 4. run the init

@@ -33,7 +33,7 @@ const idx = (ops: Op[], code: string) => codes(ops).indexOf(code as Op['code']);
 describe('plan compilation', () => {
   it('orders the init like runc: namespaces, fork, mounts, pivot, user, caps, lookup, fifo, exec', () => {
     const ops = plan(spec());
-    const order = ['UNSHARE', 'FORK', 'SETSID', 'MOUNT', 'OPEN_FIFO', 'PIVOT_ROOT', 'CAPS_BOUNDING', 'SETRESUID', 'CAPSET', 'LOOKUP_EXEC', 'READY', 'WAIT_FIFO', 'EXEC'];
+    const order = ['OPEN_FIFO', 'UNSHARE', 'FORK', 'SETSID', 'MOUNT', 'PIVOT_ROOT', 'CAPS_BOUNDING', 'SETRESUID', 'CAPSET', 'LOOKUP_EXEC', 'READY', 'WAIT_FIFO', 'EXEC'];
     const positions = order.map((c) => idx(ops, c));
     expect(positions.every((p) => p >= 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
@@ -47,8 +47,9 @@ describe('plan compilation', () => {
 
   it('a new user namespace: unshare user, sync for maps, become root, then the rest', () => {
     const ops = plan(spec({ linux: { namespaces: [{ type: 'user' }, { type: 'mount' }], uidMappings: [{ containerID: 0, hostID: 1000, size: 1 }], gidMappings: [{ containerID: 0, hostID: 1000, size: 1 }] } } as Partial<Spec>));
-    expect(codes(ops).slice(0, 7)).toEqual(['UNSHARE', 'SYNC', 'SETRESGID', 'SETRESUID', 'UNSHARE', 'SYNC', 'FORK']);
-    expect(ops[0]?.args[0]).toEqual({ int: 0x10000000 });
+    // exec.fifo is opened first, while the init is still the host's root
+    expect(codes(ops).slice(0, 8)).toEqual(['OPEN_FIFO', 'UNSHARE', 'SYNC', 'SETRESGID', 'SETRESUID', 'UNSHARE', 'SYNC', 'FORK']);
+    expect(ops[1]?.args[0]).toEqual({ int: 0x10000000 });
     // in a user namespace devices are bind mounts, not mknod
     expect(codes(ops)).not.toContain('MKNOD');
     expect(ops.some((o) => o.code === 'MOUNT' && o.what === 'bind mount device /dev/null')).toBe(true);
@@ -67,6 +68,20 @@ describe('plan compilation', () => {
     expect(w).toBeGreaterThan(-1);
     expect(w).toBeLessThan(idx(ops, 'FORK'));
     expect(Buffer.from((ops[w]?.args[1] as { bytes: Uint8Array }).bytes).toString()).toBe('monotonic 86400 0\n');
+  });
+
+  it('without a mount namespace: no change to the host\'s mounts, chroot instead of pivot_root', () => {
+    const ops = plan(spec({ linux: { namespaces: [{ type: 'pid' }] } } as Partial<Spec>));
+    expect(codes(ops)).toContain('CHROOT');
+    expect(codes(ops)).not.toContain('PIVOT_ROOT');
+    expect(ops.some((o) => o.code === 'MOUNT' && (o.args[2] as { str: string }).str === '/')).toBe(false);
+    expect(ops.some((o) => o.what.startsWith('bind mount rootfs'))).toBe(false);
+  });
+
+  it('joins a new session keyring named after the container unless --no-new-keyring', () => {
+    expect(plan(spec()).find((o) => o.code === 'JOIN_KEYRING')?.args[0]).toEqual({ str: 'x' });
+    const ops = compile({ spec: spec(), bundle: '/b', rootfs: '/b/rootfs', fifo: '/run/hezi/x/exec.fifo', noPivot: false, noNewKeyring: true, preserveFds: 0, host }).ops;
+    expect(codes(ops)).not.toContain('JOIN_KEYRING');
   });
 
   it('--no-pivot moves the root instead of pivot_root', () => {
