@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import { parseSignal } from '../linux/signals';
 import { destroyCgroup } from './cgroups';
 import { E, HeziError } from './errors';
-import { hookState, runHooks } from './hooks';
+import { hookState, runHooks, runHooksWarnOnly } from './hooks';
 import { log } from './log';
 import { hasOwnMountNs, unmountUnder } from './mounts';
 import { ContainerRecord, StateStore, validateId } from './state-store';
@@ -240,10 +240,6 @@ export function destroy(store: StateStore, id: string, rec: ContainerRecord | un
   if (rec && !hasOwnMountNs(rec.config.linux?.namespaces)) unmountUnder(rec.rootfs);
   store.remove(id);
   if (rec) {
-    try {
-      runHooks('poststop', rec.config.hooks?.poststop, hookState({ ...rec, status: 'stopped' }));
-    } catch (e) {
-      log.warn((e as Error).message);
-    }
+    for (const w of runHooksWarnOnly('poststop', rec.config.hooks?.poststop, hookState({ ...rec, status: 'stopped' }))) log.warn(w);
   }
 }

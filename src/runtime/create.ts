@@ -17,7 +17,7 @@ import { encodePlan } from '../plan/encode';
 import { SyncTag } from '../plan/ops';
 import { destroyCgroup, setupCgroup } from './cgroups';
 import { HeziError, errnoText } from './errors';
-import { hookState, runHooks } from './hooks';
+import { hookState, runHooks, runHooksWarnOnly } from './hooks';
 import { readHost } from './host';
 import { log } from './log';
 import { hasOwnMountNs, unmountUnder } from './mounts';
@@ -152,11 +152,8 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
     if (hookFailure) {
       // runtime.md: a failing create-time hook stops the container and the lifecycle goes on with
       // destroy + poststop hooks, whose failures are only warnings
-      try {
-        runHooks('poststop', spec.hooks?.poststop, hookState({ ociVersion: OCI_VERSION, id, status: 'stopped', pid: 0, bundle, annotations: spec.annotations }));
-      } catch (w) {
-        log.warn((w as Error).message);
-      }
+      const state = hookState({ ociVersion: spec.ociVersion, id, status: 'stopped', pid: 0, bundle, annotations: spec.annotations });
+      for (const w of runHooksWarnOnly('poststop', spec.hooks?.poststop, state)) log.warn(w);
       throw new HeziError((e as Error).message);
     }
     throw e;
@@ -190,6 +187,8 @@ function answerSync(n: import('../native/addon').Native, fd: number, tag: number
     case SyncTag.CREATE_RUNTIME: {
       const state = hookState({ ...c.base, status: 'creating', pid: c.containerPid });
       try {
+        // runtime.md: the status is "creating" until create has finished (runc passes the same;
+        // crun says "created", which the older runtime-tools hooks_stdin test expects)
         runHooks('prestart', c.spec.hooks?.prestart, state);
         runHooks('createRuntime', c.spec.hooks?.createRuntime, state);
       } catch (e) {

@@ -23,7 +23,27 @@ export function hookState(s: {
  * (which throws). The hook gets exactly its own `env`, the state on stdin, and `timeout` seconds.
  */
 export function runHooks(kind: HookKind, hooks: readonly Hook[] | undefined, state: string): void {
+  (hooks ?? []).forEach((h, i) => runHook(kind, h, i, state));
+}
+
+/**
+ * poststop semantics (runtime.md): every hook runs; a failure is a warning and the lifecycle goes
+ * on as if it had succeeded. Returns the warnings.
+ */
+export function runHooksWarnOnly(kind: HookKind, hooks: readonly Hook[] | undefined, state: string): string[] {
+  const warnings: string[] = [];
   (hooks ?? []).forEach((h, i) => {
+    try {
+      runHook(kind, h, i, state);
+    } catch (e) {
+      warnings.push((e as Error).message);
+    }
+  });
+  return warnings;
+}
+
+function runHook(kind: HookKind, h: Hook, i: number, state: string): void {
+  {
     const args = h.args && h.args.length ? h.args : [h.path];
     const r = spawnSync(h.path, args.slice(1), {
       argv0: args[0] ?? h.path,
@@ -42,5 +62,5 @@ export function runHooks(kind: HookKind, hooks: readonly Hook[] | undefined, sta
     if (r.signal) throw new HeziError(`${where}: killed by ${r.signal}`);
     if (r.status !== 0)
       throw new HeziError(`${where}: exit status ${r.status}, stdout: ${r.stdout.trim()}, stderr: ${r.stderr.trim()}`);
-  });
+  }
 }
