@@ -116,7 +116,7 @@ describeRoot('readonly paths', () => {
   it('readonly paths of the rootfs: files and directories cannot be written, others can', () => {
     const r = runContainer(
       { root: { readonly: false }, linux: { readonlyPaths: ['/home/test', '/etc/passwd'] } },
-      'touch /home/test/x; echo dir-rc=$?; echo x >> /etc/passwd; echo file-rc=$?; touch /tmp/x && echo tmp-ok; cat /home/test/../test/. >/dev/null 2>&1; ls -d /home/test',
+      'touch /home/test/x; echo dir-rc=$?; echo x >> /etc/passwd; echo file-rc=$?; touch /tmp/x && echo tmp-ok; ls -d /home/test',
     );
     expect(r.status, describeResult(r)).toBe(0);
     expect(r.stdout).toBe('dir-rc=1\nfile-rc=1\ntmp-ok\n/home/test\n');
