@@ -25,6 +25,7 @@ import {
   waitForFile,
   waitForStatus,
 } from '../support/bundle';
+import { SIGNALS } from '../support/linux';
 
 /** The keys of runc's state JSON, in runc's order (annotations only when the config has some). */
 const STATE_KEYS = ['ociVersion', 'id', 'pid', 'status', 'bundle', 'rootfs', 'created', 'owner'];
@@ -261,9 +262,9 @@ describeRoot('lifecycle', () => {
 
   it('run of a process killed by a signal exits 128+signal', () => {
     // pid 1 of a pid namespace cannot be killed from inside, so this one has no pid namespace
-    expect(runContainer(noPidNs, 'kill -KILL $$').status).toBe(128 + 9);
-    expect(runContainer(noPidNs, 'kill -TERM $$').status).toBe(128 + 15);
-    expect(runContainer(noPidNs, 'kill -USR1 $$').status).toBe(128 + 10);
+    expect(runContainer(noPidNs, 'kill -KILL $$').status).toBe(128 + SIGNALS.SIGKILL!);
+    expect(runContainer(noPidNs, 'kill -TERM $$').status).toBe(128 + SIGNALS.SIGTERM!);
+    expect(runContainer(noPidNs, 'kill -USR1 $$').status).toBe(128 + SIGNALS.SIGUSR1!);
   });
 
   it('run passes stdin, stdout and stderr through', () => {

@@ -693,16 +693,6 @@ export function namespacesOf(pid: number | 'self'): Record<string, string> {
   return out;
 }
 
-/** Parse `readlink /proc/self/ns/*`-style lines ("net:[4026531840]") into {net: "net:[...]"}. */
-export function parseNsLinks(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const m = /^([a-z_]+):\[\d+\]$/.exec(line.trim());
-    if (m) out[m[1]!] = line.trim();
-  }
-  return out;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Tests that state correct behaviour runc 1.1.5 does not have
 
