@@ -27,6 +27,9 @@
 #include "plan_abi.h"
 #include "spawn.h"
 
+void RegisterBpf(Napi::Env env, Napi::Object exports);  // addon/bpf.cc
+#include "seccomp.h"  // RegisterSeccomp: addon/seccomp.cc
+
 namespace {
 
 const char *errno_name(int err) {
@@ -115,6 +118,8 @@ Napi::Value RecvMsg(const Napi::CallbackInfo &info) {
   std::vector<uint8_t> storage(sizeof(hz_msg) + HZ_MSG_MAX_PAYLOAD);
   uint8_t *buf = storage.data();
   ssize_t n;
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int) * 4)];
+  struct msghdr mh;
   for (;;) {
     int wait = -1;
     if (timeout >= 0) {
@@ -132,13 +137,36 @@ Napi::Value RecvMsg(const Napi::CallbackInfo &info) {
     }
     if (r == 0) return ThrowErrno(env, ETIMEDOUT, "poll");
     if (p.revents & POLLNVAL) return ThrowErrno(env, EBADF, "poll");
-    n = recv(fd, buf, storage.size(), MSG_DONTWAIT);
+    /* recvmsg, not recv: a message may carry one fd as SCM_RIGHTS (HZ_MSG_SECCOMP_FD) */
+    struct iovec iov = {buf, storage.size()};
+    memset(&mh, 0, sizeof mh);
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    mh.msg_control = control;
+    mh.msg_controllen = sizeof control;
+    n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
     if (n >= 0) break;
     if (errno == EINTR || errno == EAGAIN) continue;
     return ThrowErrno(env, errno, "recv");
   }
-  if (n == 0) return env.Null();
-  if ((size_t)n < sizeof(hz_msg)) return ThrowErrno(env, EPROTO, "recv");
+  int passed = -1; /* the first fd received; any others are closed */
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t j = 0; j < k; j++) {
+      int f;
+      memcpy(&f, CMSG_DATA(c) + j * sizeof(int), sizeof f);
+      if (passed < 0)
+        passed = f;
+      else
+        close(f);
+    }
+  }
+  if (n == 0 || (size_t)n < sizeof(hz_msg)) {
+    if (passed >= 0) close(passed);
+    if (n == 0) return env.Null();
+    return ThrowErrno(env, EPROTO, "recv");
+  }
   hz_msg m;
   memcpy(&m, buf, sizeof m);
   size_t avail = (size_t)n - sizeof m;
@@ -149,6 +177,7 @@ Napi::Value RecvMsg(const Napi::CallbackInfo &info) {
   o.Set("err", Napi::Number::New(env, m.err));
   o.Set("pid", Napi::Number::New(env, m.pid));
   o.Set("status", Napi::Number::New(env, m.status));
+  o.Set("fd", Napi::Number::New(env, passed));
   if (len > 0)
     o.Set("payload", Napi::Buffer<uint8_t>::Copy(env, buf + sizeof m, len));
   else
@@ -301,6 +330,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("flock", Napi::Function::New(env, Flock, "flock"));
   exports.Set("strerror", Napi::Function::New(env, Strerror, "strerror"));
   exports.Set("umount2", Napi::Function::New(env, Umount2, "umount2"));
+  RegisterBpf(env, exports);
+  RegisterSeccomp(env, exports);
   return exports;
 }
 

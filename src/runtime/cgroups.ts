@@ -1,13 +1,51 @@
 /**
- * The seam between the lifecycle and the cgroup manager (src/linux/cgroups/). Until the cgroup
- * manager lands, containers get no cgroup of their own: setupCgroup returns no paths.
+ * The seam between the lifecycle and the cgroup manager (src/linux/cgroups/).
+ *
+ * create calls setupCgroup when the init sends its CGROUP sync (before it forks the container
+ * process); the returned controller → directory map is stored in state.json as cgroupPaths.
+ * delete (and a failed create) call destroyCgroup.
+ *
+ * Placement follows runc (see src/linux/cgroups/paths.ts): no cgroupsPath ⇒ "<id>" relative to
+ * the runtime's own cgroup in each hierarchy, like runc with cgroupfs. With --systemd-cgroup,
+ * "slice:prefix:name" is mapped to the cgroupfs directories systemd would use (no dbus).
  */
 import type { Spec } from '../../spec';
+import { CgroupPaths, cgroupDirsFor, createCgroups, destroyCgroups } from '../linux/cgroups/manager';
 
-/** Create the container's cgroup(s), apply linux.resources, move `pid` in. Returns controller → dir. */
-export function setupCgroup(_id: string, _spec: Spec, _pid: number): Record<string, string> {
-  return {};
+export type { CgroupPaths } from '../linux/cgroups/manager';
+
+let systemdDriver: boolean | undefined;
+
+/** Set the cgroup driver from the global --systemd-cgroup flag. */
+export function configureCgroups(o: { systemd: boolean }): void {
+  systemdDriver = o.systemd;
 }
 
-/** Remove the container's cgroup(s). */
-export function destroyCgroup(_paths: Record<string, string>): void {}
+/**
+ * --systemd-cgroup, when configureCgroups was not called: the global flag is read from our own
+ * command line (setupCgroup's signature carries no flags). Only runtime flags are on it: the
+ * container's command line is in config.json.
+ */
+function systemdRequested(): boolean {
+  if (systemdDriver !== undefined) return systemdDriver;
+  return process.argv.some((a) => /^--?systemd-cgroup(=(true|1))?$/.test(a));
+}
+
+/** Create the container's cgroup(s), apply linux.resources, move `pid` in. Returns controller → dir. */
+export function setupCgroup(id: string, spec: Spec, pid: number): Record<string, string> {
+  return createCgroups(id, spec.linux?.cgroupsPath, systemdRequested(), spec.linux?.resources, pid);
+}
+
+/** Remove the container's cgroup(s) (its processes are already killed). */
+export function destroyCgroup(paths: Record<string, string>): void {
+  destroyCgroups(paths);
+}
+
+/**
+ * The directories setupCgroup will use for this container, without creating anything: for the
+ * plan compiler, which bind-mounts the container's own cgroup at /sys/fs/cgroup (as runc does)
+ * when there is no cgroup namespace.
+ */
+export function plannedCgroupPaths(id: string, spec: Spec): CgroupPaths {
+  return cgroupDirsFor(id, spec.linux?.cgroupsPath, systemdRequested());
+}

@@ -1,0 +1,386 @@
+/**
+ * The cgroup manager: create a container's cgroup(s), apply resources, move a process in, freeze
+ * and thaw, list processes, remove. Works on cgroup v1, v1 hybrid and pure v2 (see host.ts).
+ *
+ * `paths` (stored in state.json as cgroupPaths) maps each v1 controller to its directory
+ * (comounted controllers share one) and "" to the cgroup2 directory (pure v2, and the
+ * /sys/fs/cgroup/unified directory in hybrid mode).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { LinuxResources } from '../../../spec';
+import { HeziError, sysText } from '../../runtime/errors';
+import { log } from '../../runtime/log';
+import { setDeviceProgram } from './bpf';
+import { Layout, controllerVersion, describeMode, dirOf, hostLayout, ownCgroups, ownPath } from './host';
+import { containerDirs, innerPath } from './paths';
+import { Probe, planResources } from './resources';
+import { allPids, exists, readFile, sleepMs, writeFile } from './fsio';
+
+export type CgroupPaths = Record<string, string>;
+
+/** The distinct directories of a paths map (v1 first, the cgroup2 directory last). */
+export function uniqueDirs(paths: CgroupPaths): string[] {
+  const out: string[] = [];
+  for (const [k, d] of Object.entries(paths)) if (k !== '' && !out.includes(d)) out.push(d);
+  const u = paths[''];
+  if (u !== undefined && !out.includes(u)) out.push(u);
+  return out;
+}
+
+/** Where a container's cgroups go (no side effects). */
+export function cgroupDirsFor(id: string, cgroupsPath: string | undefined, systemd: boolean, layout: Layout = hostLayout()): CgroupPaths {
+  return containerDirs(layout, ownCgroups('self'), innerPath(cgroupsPath, id, systemd));
+}
+
+/** The directory of `ctrl` in `paths` ("" = the cgroup2 directory). */
+function dirFor(layout: Layout, paths: CgroupPaths, ctrl: string): string | undefined {
+  if (ctrl === '') return paths[''];
+  const v = controllerVersion(layout, ctrl);
+  if (v === 1) return paths[ctrl];
+  if (v === 2) return paths[''];
+  return undefined;
+}
+
+function probeFor(layout: Layout, paths: CgroupPaths): Probe {
+  return {
+    mode: layout.mode,
+    version: (c) => controllerVersion(layout, c),
+    exists: (c, f) => {
+      const d = dirFor(layout, paths, c);
+      return d !== undefined && exists(d, f);
+    },
+    read: (c, f) => {
+      const d = dirFor(layout, paths, c);
+      return d === undefined ? undefined : readFile(d, f);
+    },
+  };
+}
+
+/**
+ * Write `resources` to the container's cgroup(s). Errors name the field and the file:
+ * "linux.resources.memory.limit: write memory.limit_in_bytes: invalid argument".
+ */
+export function applyResources(paths: CgroupPaths, resources: LinuxResources | undefined, opts: { update?: boolean } = {}): void {
+  const layout = hostLayout();
+  const plan = planResources(resources, probeFor(layout, paths), opts);
+  const later: typeof plan.writes = [];
+  const run = (list: typeof plan.writes, final: boolean): void => {
+    for (const wr of list) {
+      const dir = dirFor(layout, paths, wr.ctrl);
+      if (dir === undefined) throw new HeziError(`${wr.field}: write ${wr.file}: the container has no ${wr.ctrl} cgroup`);
+      if (wr.optional && !exists(dir, wr.file)) {
+        log.debug(`${wr.field}: ${wr.file} does not exist on this host: not written`);
+        continue;
+      }
+      try {
+        writeFile(dir, wr.file, wr.value);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (wr.optional && (code === 'EINVAL' || code === 'EOPNOTSUPP' || code === 'ENOENT')) {
+          log.debug(`${wr.field}: the kernel refused ${wr.file}: ignored`);
+          continue;
+        }
+        if (wr.retryLater && !final && code === 'EINVAL') {
+          later.push(wr);
+          continue;
+        }
+        let extra = '';
+        if (code === 'EBUSY' && wr.file === 'memory.limit_in_bytes') {
+          const usage = readFile(dir, 'memory.usage_in_bytes')?.trim();
+          const peak = readFile(dir, 'memory.max_usage_in_bytes')?.trim();
+          extra = ` (unable to set memory limit to ${wr.value}: current usage: ${usage}, peak usage: ${peak})`;
+        }
+        throw new HeziError(`${wr.field}: write ${wr.file}: ${sysText(e)}${extra}`);
+      }
+      if (wr.verifyShares) {
+        const got = readFile(dir, wr.file)?.trim();
+        if (got !== undefined && got !== wr.value) {
+          const word = Number(wr.value) > Number(got) ? 'maximum' : 'minimum';
+          throw new HeziError(`${wr.field}: write ${wr.file}: the ${word} allowed cpu-shares is ${got}`);
+        }
+      }
+    }
+  };
+  run(plan.writes, false);
+  run(later, true);
+  if (plan.bpfDevices) {
+    const dir = paths[''];
+    if (dir === undefined) throw new HeziError('linux.resources.devices: the container has no cgroup v2 directory for the device program');
+    try {
+      setDeviceProgram(dir, plan.bpfDevices);
+    } catch (e) {
+      const vlog = (e as { log?: string }).log;
+      throw new HeziError(`linux.resources.devices: attach the eBPF device program to ${dir}: ${sysText(e)}${vlog ? ` (verifier: ${vlog.trim().split('\n').slice(-3).join('; ')})` : ''}`);
+    }
+  }
+}
+
+/** mkdir -p, returning the directories it made (outermost first). */
+function mkdirs(dir: string): string[] {
+  const made: string[] = [];
+  const missing: string[] = [];
+  let d = dir;
+  while (!fs.existsSync(d)) {
+    missing.unshift(d);
+    const up = path.dirname(d);
+    if (up === d) break;
+    d = up;
+  }
+  for (const m of missing) {
+    try {
+      fs.mkdirSync(m, { mode: 0o755 });
+      made.push(m);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new HeziError(`create cgroup ${m}: ${sysText(e)}`);
+    }
+  }
+  return made;
+}
+
+/** v1 cpuset: a new cgroup starts with empty cpus/mems and refuses tasks: copy the parent's. */
+function initCpuset(mount: string, leaf: string): void {
+  const chain: string[] = [];
+  for (let d = leaf; d.startsWith(mount) && d !== mount; d = path.dirname(d)) chain.unshift(d);
+  for (const d of chain) {
+    for (const f of ['cpuset.cpus', 'cpuset.mems']) {
+      if ((readFile(d, f) ?? '').trim() !== '') continue;
+      const parent = (readFile(path.dirname(d), f) ?? '').trim();
+      try {
+        writeFile(d, f, parent);
+      } catch (e) {
+        throw new HeziError(`initialize cpuset ${d}: write ${f}: ${sysText(e)}`);
+      }
+    }
+  }
+}
+
+/** v2: enable every available controller on the way down to `leaf` (errors are left to the writes). */
+function enableControllers(mount: string, leaf: string): void {
+  const chain: string[] = [];
+  for (let d = path.dirname(leaf); d.startsWith(mount); d = path.dirname(d)) {
+    chain.unshift(d);
+    if (d === mount) break;
+  }
+  for (const d of chain) {
+    const avail = (readFile(d, 'cgroup.controllers') ?? '').trim().split(/\s+/).filter(Boolean);
+    const on = new Set((readFile(d, 'cgroup.subtree_control') ?? '').trim().split(/\s+/).filter(Boolean));
+    for (const c of avail) {
+      if (on.has(c)) continue;
+      try {
+        writeFile(d, 'cgroup.subtree_control', `+${c}`);
+      } catch (e) {
+        log.debug(`enable ${c} in ${d}: ${sysText(e)}`);
+      }
+    }
+  }
+}
+
+/**
+ * Create the container's cgroups, apply `resources`, move `pid` in. On failure everything made
+ * is removed (and the pid moved back) before the error is thrown.
+ */
+export function createCgroups(id: string, cgroupsPath: string | undefined, systemd: boolean, resources: LinuxResources | undefined, pid: number): CgroupPaths {
+  const layout = hostLayout();
+  if (!layout.v1.length && !layout.unified) throw new HeziError('no cgroup hierarchy is mounted on this host');
+  const paths = cgroupDirsFor(id, cgroupsPath, systemd, layout);
+  const made: string[] = [];
+  const joined: string[] = [];
+  const before = ownCgroups(pid);
+  try {
+    for (const h of layout.v1) {
+      const dir = paths[h.controllers[0]!]!;
+      made.push(...mkdirs(dir));
+      if (h.controllers.includes('cpuset')) initCpuset(h.mountPoint, dir);
+    }
+    if (layout.unified) {
+      const dir = paths['']!;
+      enableControllers(layout.unified.mountPoint, dir);
+      made.push(...mkdirs(dir));
+    }
+    // runtime-spec: a create MUST fail on a cgroup that is not fit for purpose
+    for (const dir of uniqueDirs(paths)) {
+      if (made.includes(dir)) continue;
+      const n = (readFile(dir, 'cgroup.procs') ?? '').split('\n').filter(Boolean).length;
+      if (n > 0) throw new HeziError(`container's cgroup is not empty: ${n} process(es) found in ${dir}`);
+    }
+    if (paths['freezer'] && (readFile(paths['freezer'], 'freezer.state') ?? '').trim() !== 'THAWED' && !made.includes(paths['freezer']))
+      throw new HeziError(`container's cgroup unexpectedly frozen: ${paths['freezer']}`);
+    if (!paths['freezer'] && paths[''] && (readFile(paths[''], 'cgroup.freeze') ?? '0').trim() === '1')
+      throw new HeziError(`container's cgroup unexpectedly frozen: ${paths['']}`);
+
+    applyResources(paths, resources);
+
+    for (const dir of uniqueDirs(paths)) {
+      try {
+        writeFile(dir, 'cgroup.procs', String(pid));
+      } catch (e) {
+        throw new HeziError(`join the container's cgroup: write ${path.join(dir, 'cgroup.procs')}: ${sysText(e)}`);
+      }
+      joined.push(dir);
+    }
+    return paths;
+  } catch (e) {
+    // put the process back where it was, so that the directories can go
+    if (joined.length) {
+      for (const h of [...layout.v1, ...(layout.unified ? [layout.unified] : [])]) {
+        try {
+          writeFile(dirOf(h, ownPath(before, h)), 'cgroup.procs', String(pid));
+        } catch {
+          /* it may be gone */
+        }
+      }
+    }
+    for (const d of made.slice().sort((a, b) => b.length - a.length)) {
+      try {
+        fs.rmdirSync(d);
+      } catch {
+        /* best effort */
+      }
+    }
+    throw e;
+  }
+}
+
+/** Remove one cgroup directory and its sub-cgroups, retrying while it is busy. */
+function removeTree(dir: string, deadline: number): void {
+  let ents: fs.Dirent[];
+  try {
+    ents = fs.readdirSync(dir, { withFileTypes: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  for (const e of ents) if (e.isDirectory()) removeTree(path.join(dir, e.name), deadline);
+  for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
+    try {
+      fs.rmdirSync(dir);
+      return;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return;
+      if (code !== 'EBUSY' || Date.now() > deadline) throw e;
+      sleepMs(delay);
+    }
+  }
+}
+
+/**
+ * Remove the container's cgroup directories (the caller has killed the processes). A frozen
+ * cgroup is thawed first: on v1, killed tasks cannot die while frozen. Failures are warnings,
+ * as in runc ("Failed to remove paths").
+ */
+export function destroyCgroups(paths: CgroupPaths): void {
+  try {
+    thawQuietly(paths);
+  } catch {
+    /* gone */
+  }
+  const deadline = Date.now() + 3000;
+  const failed: string[] = [];
+  for (const dir of uniqueDirs(paths)) {
+    try {
+      removeTree(dir, deadline);
+    } catch (e) {
+      failed.push(`${dir}: ${sysText(e)}`);
+    }
+  }
+  if (failed.length) log.warn(`unable to remove the container's cgroups: ${failed.join(', ')}`);
+}
+
+function thawQuietly(paths: CgroupPaths): void {
+  const fz = paths['freezer'];
+  if (fz && exists(fz, 'freezer.state')) writeFile(fz, 'freezer.state', 'THAWED');
+  else if (paths[''] && exists(paths[''], 'cgroup.freeze')) writeFile(paths[''], 'cgroup.freeze', '0');
+}
+
+/** Every process of the container (host pids), from cgroup.procs, sub-cgroups included. */
+export function cgroupPids(paths: CgroupPaths): number[] {
+  const dir = paths[''] ?? paths['pids'] ?? paths['devices'] ?? paths['memory'] ?? paths['freezer'] ?? Object.values(paths)[0];
+  if (dir === undefined) return [];
+  return allPids(dir);
+}
+
+/** The freezer a paths map uses: v1 freezer.state or the v2 cgroup.freeze. */
+function freezer(paths: CgroupPaths): { v1: string } | { v2: string } {
+  if (paths['freezer']) return { v1: paths['freezer'] };
+  if (paths[''] && exists(paths[''], 'cgroup.freeze')) return { v2: paths[''] };
+  throw new HeziError(`the freezer is not available on this host (${describeMode(hostLayout().mode)})`);
+}
+
+/** Freeze every process of the container and wait until the kernel says FROZEN. */
+export function freeze(paths: CgroupPaths): void {
+  const f = freezer(paths);
+  if ('v1' in f) {
+    // runc's loop: a v1 freeze can stay FREEZING while tasks fork; retry, thaw now and then
+    try {
+      for (let i = 0; i < 1000; i++) {
+        if (i % 50 === 49) {
+          writeFile(f.v1, 'freezer.state', 'THAWED');
+          sleepMs(10);
+        }
+        writeFile(f.v1, 'freezer.state', 'FROZEN');
+        if (i % 25 === 24) sleepMs(1);
+        const st = (readFile(f.v1, 'freezer.state') ?? '').trim();
+        if (st === 'FROZEN') return;
+        if (st !== 'FREEZING') throw new HeziError(`unexpected state ${st} while freezing`);
+      }
+      throw new HeziError('unable to freeze');
+    } catch (e) {
+      try {
+        writeFile(f.v1, 'freezer.state', 'THAWED');
+      } catch {
+        /* nothing more to do */
+      }
+      if (e instanceof HeziError) throw e;
+      throw new HeziError(`freeze: write ${path.join(f.v1, 'freezer.state')}: ${sysText(e)}`);
+    }
+  }
+  try {
+    writeFile(f.v2, 'cgroup.freeze', '1');
+  } catch (e) {
+    throw new HeziError(`freeze: write ${path.join(f.v2, 'cgroup.freeze')}: ${sysText(e)}`);
+  }
+  const end = Date.now() + 10_000;
+  for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
+    if (/^frozen 1$/m.test(readFile(f.v2, 'cgroup.events') ?? '')) return;
+    if (Date.now() > end) {
+      try {
+        writeFile(f.v2, 'cgroup.freeze', '0');
+      } catch {
+        /* nothing more to do */
+      }
+      throw new HeziError('unable to freeze: cgroup.events never reported "frozen 1"');
+    }
+    sleepMs(delay);
+  }
+}
+
+/** Thaw the container and wait until the kernel says so. */
+export function thaw(paths: CgroupPaths): void {
+  const f = freezer(paths);
+  const [dir, file, value] = 'v1' in f ? [f.v1, 'freezer.state', 'THAWED'] : [f.v2, 'cgroup.freeze', '0'];
+  try {
+    writeFile(dir, file, value);
+  } catch (e) {
+    throw new HeziError(`thaw: write ${path.join(dir, file)}: ${sysText(e)}`);
+  }
+  const end = Date.now() + 10_000;
+  for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
+    const done = 'v1' in f ? (readFile(dir, 'freezer.state') ?? '').trim() === 'THAWED' : /^frozen 0$/m.test(readFile(dir, 'cgroup.events') ?? '');
+    if (done) return;
+    if (Date.now() > end) throw new HeziError('unable to thaw');
+    sleepMs(delay);
+  }
+}
+
+/** Whether the container's cgroup is frozen (v1 FROZEN, v2 "frozen 1"). */
+export function isFrozen(paths: CgroupPaths): boolean {
+  try {
+    const f = freezer(paths);
+    if ('v1' in f) return (readFile(f.v1, 'freezer.state') ?? '').trim() === 'FROZEN';
+    return /^frozen 1$/m.test(readFile(f.v2, 'cgroup.events') ?? '');
+  } catch {
+    return false;
+  }
+}
