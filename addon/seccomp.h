@@ -1,0 +1,10 @@
+/* hezi.node: seccomp (libseccomp via dlopen) and fd passing; see seccomp.cc. */
+#ifndef HEZI_SECCOMP_H
+#define HEZI_SECCOMP_H
+
+#include <napi.h>
+
+/* Adds seccompInfo, seccompCompile, seccompProbeAction, seccompProbeFlags, unixConnect, sendFds. */
+void RegisterSeccomp(Napi::Env env, Napi::Object exports);
+
+#endif
