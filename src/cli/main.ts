@@ -22,6 +22,11 @@ export const COMMANDS: Record<string, () => CommandModule> = {
   run: () => require('./run'),
   list: () => require('./list'),
   spec: () => require('./spec'),
+  pause: () => require('./pause'),
+  resume: () => require('./resume'),
+  update: () => require('./update'),
+  ps: () => require('./ps'),
+  events: () => require('./events'),
 };
 const ALIASES: Record<string, string> = { ls: 'list', rm: 'delete' };
 

@@ -1,0 +1,21 @@
+import { CommandSpec, Parsed, bool, str } from './args';
+import type { Globals } from './globals';
+import { events } from '../runtime/events';
+import { StateStore } from '../runtime/state-store';
+
+export const command: CommandSpec = {
+  name: 'events',
+  describe: "display container events such as OOM notifications, cpu, memory, and IO usage statistics",
+  usage: 'events [command options] <container-id>',
+  options: {
+    interval: { type: 'string', describe: 'set the stats collection interval', default: '5s' },
+    stats: { type: 'boolean', describe: "display the container's stats then exit" },
+  },
+};
+
+export async function handler(p: Parsed, g: Globals): Promise<number> {
+  await events(new StateStore(g.root), p.positionals[0] ?? '', { stats: bool(p.values, 'stats'), interval: str(p.values, 'interval') ?? '5s' }, (s) =>
+    process.stdout.write(s),
+  );
+  return 0;
+}

@@ -1,0 +1,16 @@
+import type { CommandSpec, Parsed } from './args';
+import type { Globals } from './globals';
+import { pause } from '../runtime/pause';
+import { StateStore } from '../runtime/state-store';
+
+export const command: CommandSpec = {
+  name: 'pause',
+  describe: 'pause suspends all processes inside the container',
+  usage: 'pause <container-id>',
+  options: {},
+};
+
+export function handler(p: Parsed, g: Globals): number {
+  pause(new StateStore(g.root), p.positionals[0] ?? '');
+  return 0;
+}

@@ -1,0 +1,21 @@
+import { CommandSpec, Parsed, str } from './args';
+import type { Globals } from './globals';
+import { ps } from '../runtime/ps';
+import { StateStore } from '../runtime/state-store';
+
+export const command: CommandSpec = {
+  name: 'ps',
+  describe: 'ps displays the processes running inside a container',
+  usage: 'ps [command options] <container-id> [ps options]',
+  options: {
+    format: { type: 'string', alias: ['f'], describe: 'select one of: table or json', default: 'table' },
+  },
+  // everything after the id goes to ps(1)
+  restAfter: 1,
+};
+
+export function handler(p: Parsed, g: Globals): number {
+  const [id, ...psArgs] = p.positionals;
+  process.stdout.write(ps(new StateStore(g.root), id ?? '', str(p.values, 'format') ?? 'table', psArgs));
+  return 0;
+}

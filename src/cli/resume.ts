@@ -1,0 +1,16 @@
+import type { CommandSpec, Parsed } from './args';
+import type { Globals } from './globals';
+import { resume } from '../runtime/pause';
+import { StateStore } from '../runtime/state-store';
+
+export const command: CommandSpec = {
+  name: 'resume',
+  describe: 'resumes all processes that have been previously paused',
+  usage: 'resume <container-id>',
+  options: {},
+};
+
+export function handler(p: Parsed, g: Globals): number {
+  resume(new StateStore(g.root), p.positionals[0] ?? '');
+  return 0;
+}
