@@ -10,7 +10,9 @@
  * "slice:prefix:name" is mapped to the cgroupfs directories systemd would use (no dbus).
  */
 import type { Spec } from '../../spec';
-import { CgroupPaths, cgroupDirsFor, createCgroups, destroyCgroups } from '../linux/cgroups/manager';
+import { CgroupPaths, cgroupDirsFor, createCgroups, destroyCgroups, uniqueDirs } from '../linux/cgroups/manager';
+import { writeFile } from '../linux/cgroups/fsio';
+import { HeziError, sysText } from './errors';
 
 export type { CgroupPaths } from '../linux/cgroups/manager';
 
@@ -33,7 +35,18 @@ function systemdRequested(): boolean {
 
 /** Create the container's cgroup(s), apply linux.resources, move `pid` in. Returns controller → dir. */
 export function setupCgroup(id: string, spec: Spec, pid: number): Record<string, string> {
-  return createCgroups(id, spec.linux?.cgroupsPath, systemdRequested(), spec.linux?.resources, pid);
+  return createCgroups(id, spec.linux?.cgroupsPath, systemdRequested(), spec.linux?.resources, spec.linux?.devices ?? [], pid);
+}
+
+/** Move `pid` into existing cgroup directories (exec: the container's, or its sub-cgroups). */
+export function joinCgroup(paths: Record<string, string>, pid: number): void {
+  for (const dir of uniqueDirs(paths)) {
+    try {
+      writeFile(dir, 'cgroup.procs', String(pid));
+    } catch (e) {
+      throw new HeziError(`join the container's cgroup: write ${dir}/cgroup.procs: ${sysText(e)}`);
+    }
+  }
 }
 
 /** Remove the container's cgroup(s) (its processes are already killed). */

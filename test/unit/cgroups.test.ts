@@ -9,6 +9,8 @@ import {
   DEFAULT_ALLOWED_DEVICES,
   blkioWeightToIoWeight,
   containerDeviceRules,
+  emulateDeviceRules,
+  mknodRules,
   hugepageDirToSize,
   normalizeDeviceRule,
   parseCpuList,
@@ -333,7 +335,7 @@ describe('resources → cgroup files', () => {
     expect(planResources({ unified: { 'hugetlb.2MB.max': '0' } }, fakeProbe(HYBRID)).writes.map((w) => w.file)).toContain('hugetlb.2MB.max');
   });
 
-  it('v1 devices: deny all, the config rules in order, then runc\'s defaults', () => {
+  it('v1 devices: deny all, then the allowed exceptions (config rules + runc\'s defaults, emulated like runc)', () => {
     const r: LinuxResources = {
       devices: [
         { allow: false, access: 'rwm' },
@@ -344,9 +346,7 @@ describe('resources → cgroup files', () => {
     const ws = planResources(r, fakeProbe(HYBRID)).writes.filter((w) => w.ctrl === 'devices');
     expect(ws.map((w) => `${w.file} ${w.value}`)).toEqual([
       'devices.deny a',
-      'devices.deny a',
       'devices.allow c 10:229 rw',
-      'devices.deny b 8:* rwm',
       'devices.allow c *:* m',
       'devices.allow b *:* m',
       'devices.allow c 1:3 rwm',
@@ -359,11 +359,30 @@ describe('resources → cgroup files', () => {
       'devices.allow c 5:2 rwm',
       'devices.allow c 10:200 rwm',
     ]);
-    expect(ws[2]?.field).toBe('linux.resources.devices[1]');
+    expect(ws[0]?.field).toBe('linux.resources.devices');
     expect(planResources(r, fakeProbe(HYBRID), { update: true }).writes).toEqual([]);
     expect(v1DeviceLine({ allow: true, type: 'c', major: 1, minor: -1, access: 'r' })).toBe('c 1:* r');
     expect(v1DeviceWrites([{ allow: true, type: 'a', major: -1, minor: -1, access: 'rwm' }])).toEqual([['devices.allow', 'a']]);
     expect(normalizeDeviceRule({ allow: true, access: 'mwr' })).toEqual({ allow: true, type: 'a', major: -1, minor: -1, access: 'rwm' });
+  });
+
+  it('the devices emulator: defaults, exceptions, allow-all mode, holes in wildcards, mknod of linux.devices', () => {
+    const R = (allow: boolean, type: 'a' | 'c' | 'b', major = -1, minor = -1, access = 'rwm'): DeviceRule => ({ allow, type, major, minor, access });
+    const lines = (x: DeviceRule[] | string) => (typeof x === 'string' ? x : x.map((d) => `${d.allow ? 'allow' : 'deny'} ${v1DeviceLine(d)}`));
+    // later partial deny removes access from the exception
+    expect(lines(emulateDeviceRules([R(false, 'a'), R(true, 'c', 4, 1, 'rw'), R(false, 'c', 4, 1, 'w')]))).toEqual(['deny a *:* rwm', 'allow c 4:1 r']);
+    // allow-all mode keeps deny exceptions; an allow of the same device removes them
+    expect(lines(emulateDeviceRules([R(true, 'a'), R(false, 'c', 10, 229), R(true, 'c', -1, -1, 'm')]))).toEqual(['allow a *:* rwm', 'deny c 10:229 rwm']);
+    expect(lines(emulateDeviceRules([R(true, 'a'), R(false, 'c', 10, 229), R(true, 'c', 10, 229, 'm')]))).toEqual(['allow a *:* rwm', 'deny c 10:229 rw']);
+    // a type-a rule resets everything before it
+    expect(lines(emulateDeviceRules([R(false, 'a'), R(true, 'c', 1, 3), R(false, 'a')]))).toEqual(['deny a *:* rwm']);
+    expect(emulateDeviceRules([R(false, 'a'), R(true, 'c', 1, -1), R(false, 'c', 1, 3, 'r')])).toMatch(/cannot punch a hole in the wildcard rule "allow c 1:\* rwm"/);
+    // ...unless it is one of the lenient (mknod) rules, which is then skipped
+    expect(lines(emulateDeviceRules([R(true, 'a'), R(false, 'c', 10, -1), R(true, 'c', 10, 229, 'm')], 2))).toEqual(['allow a *:* rwm', 'deny c 10:* rwm']);
+    expect(mknodRules([{ type: 'c', major: 10, minor: 229 }, { type: 'u', major: 1, minor: 2 }, { type: 'p' }])).toEqual([R(true, 'c', 10, 229, 'm'), R(true, 'c', 1, 2, 'm')]);
+    // through the planner: the mknod rules come last
+    const p = planResources({ devices: [{ allow: true, type: 'a' }, { allow: false, type: 'c', major: 10, minor: 229 }] }, fakeProbe(HYBRID), { mknod: mknodRules([{ type: 'c', major: 10, minor: 229 }]) });
+    expect(p.writes.map((w) => `${w.file} ${w.value}`)).toEqual(['devices.allow a', 'devices.deny c 10:229 rw']);
   });
 });
 

@@ -139,3 +139,72 @@ export function v1DeviceLine(r: DeviceRule): string {
 export function v1DeviceWrites(rules: readonly DeviceRule[]): Array<['devices.allow' | 'devices.deny', string]> {
   return rules.map((r) => [r.allow ? 'devices.allow' : 'devices.deny', r.type === 'a' ? 'a' : v1DeviceLine(r)]);
 }
+
+/**
+ * The effect of applying `rules` in order, as cgroup v1 would (runc's devices emulator): a
+ * default (allow or deny everything) and exceptions to it. A type-"a" rule resets to a default;
+ * another rule adds an exception when its action differs from the default, or removes access
+ * from the exactly matching exception when it agrees with it. Punching a hole in a wildcard
+ * exception ("deny c 1:3" after "allow c 1:*") cannot be expressed in v1: an error, as in runc.
+ * The result is what hezi writes (v1) and compiles (v2 eBPF): [default, ...exceptions].
+ * Rules from index `lenientFrom` on are skipped instead of failing (the mknod rules below).
+ */
+export function emulateDeviceRules(rules: readonly DeviceRule[], lenientFrom = Infinity): DeviceRule[] | string {
+  let defaultAllow = false;
+  let ex = new Map<string, { type: 'c' | 'b'; major: number; minor: number; access: Set<string> }>();
+  const key = (t: string, a: number, b: number) => `${t} ${a}:${b}`;
+  for (const [idx, r] of rules.entries()) {
+    if (r.type === 'a') {
+      defaultAllow = r.allow;
+      ex = new Map();
+      continue;
+    }
+    const k = key(r.type, r.major, r.minor);
+    if (r.allow !== defaultAllow) {
+      const cur = ex.get(k) ?? { type: r.type, major: r.major, minor: r.minor, access: new Set<string>() };
+      for (const c of r.access) cur.access.add(c);
+      ex.set(k, cur);
+      continue;
+    }
+    let hole = false;
+    for (const [pa, pb] of [
+      [-1, r.minor],
+      [r.major, -1],
+      [-1, -1],
+    ] as const) {
+      if (pa === r.major && pb === r.minor) continue;
+      const partial = ex.get(key(r.type, pa, pb));
+      if (partial && [...r.access].some((c) => partial.access.has(c)) && idx >= lenientFrom) {
+        hole = true;
+        break;
+      }
+      if (partial && [...r.access].some((c) => partial.access.has(c)))
+        return `rule "${r.allow ? 'allow' : 'deny'} ${v1DeviceLine(r)}" cannot punch a hole in the wildcard rule "${defaultAllow ? 'deny' : 'allow'} ${v1DeviceLine({ ...partial, allow: !defaultAllow, access: [...partial.access].join('') })}" (cgroup v1 cannot express it)`;
+    }
+    const cur = ex.get(k);
+    if (cur && !hole) {
+      for (const c of r.access) cur.access.delete(c);
+      if (!cur.access.size) ex.delete(k);
+    }
+  }
+  const order = (a: Set<string>) => ['r', 'w', 'm'].filter((c) => a.has(c)).join('');
+  return [
+    { allow: defaultAllow, type: 'a', major: -1, minor: -1, access: 'rwm' },
+    ...[...ex.values()].map((e) => ({ allow: !defaultAllow, type: e.type, major: e.major, minor: e.minor, access: order(e.access) })),
+  ];
+}
+
+/**
+ * mknod of the linux.devices nodes. runc writes the device rules only after the container's
+ * init has created its /dev nodes; hezi writes them before the init forks the container process,
+ * so the nodes the config asks for get "m" (mknod only: opening them still follows the rules).
+ */
+export function mknodRules(devices: ReadonlyArray<{ type: string; major?: number | undefined; minor?: number | undefined }>): DeviceRule[] {
+  const out: DeviceRule[] = [];
+  for (const d of devices) {
+    const type = d.type === 'b' ? 'b' : d.type === 'c' || d.type === 'u' ? 'c' : undefined;
+    if (!type || d.major === undefined || d.minor === undefined) continue;
+    out.push({ allow: true, type, major: d.major, minor: d.minor, access: 'm' });
+  }
+  return out;
+}

@@ -12,9 +12,10 @@ import type { LinuxResources } from '../../../spec';
 import { HeziError, sysText } from '../../runtime/errors';
 import { log } from '../../runtime/log';
 import { setDeviceProgram } from './bpf';
+import { mknodRules } from './convert';
 import { Layout, controllerVersion, describeMode, dirOf, hostLayout, ownCgroups, ownPath } from './host';
 import { containerDirs, innerPath } from './paths';
-import { Probe, planResources } from './resources';
+import { PlanOptions, Probe, planResources } from './resources';
 import { allPids, exists, readFile, sleepMs, writeFile } from './fsio';
 
 export type CgroupPaths = Record<string, string>;
@@ -61,7 +62,7 @@ function probeFor(layout: Layout, paths: CgroupPaths): Probe {
  * Write `resources` to the container's cgroup(s). Errors name the field and the file:
  * "linux.resources.memory.limit: write memory.limit_in_bytes: invalid argument".
  */
-export function applyResources(paths: CgroupPaths, resources: LinuxResources | undefined, opts: { update?: boolean } = {}): void {
+export function applyResources(paths: CgroupPaths, resources: LinuxResources | undefined, opts: PlanOptions = {}): void {
   const layout = hostLayout();
   const plan = planResources(resources, probeFor(layout, paths), opts);
   const later: typeof plan.writes = [];
@@ -180,7 +181,14 @@ function enableControllers(mount: string, leaf: string): void {
  * Create the container's cgroups, apply `resources`, move `pid` in. On failure everything made
  * is removed (and the pid moved back) before the error is thrown.
  */
-export function createCgroups(id: string, cgroupsPath: string | undefined, systemd: boolean, resources: LinuxResources | undefined, pid: number): CgroupPaths {
+export function createCgroups(
+  id: string,
+  cgroupsPath: string | undefined,
+  systemd: boolean,
+  resources: LinuxResources | undefined,
+  devices: ReadonlyArray<{ type: string; major?: number | undefined; minor?: number | undefined }>,
+  pid: number,
+): CgroupPaths {
   const layout = hostLayout();
   if (!layout.v1.length && !layout.unified) throw new HeziError('no cgroup hierarchy is mounted on this host');
   const paths = cgroupDirsFor(id, cgroupsPath, systemd, layout);
@@ -209,7 +217,7 @@ export function createCgroups(id: string, cgroupsPath: string | undefined, syste
     if (!paths['freezer'] && paths[''] && (readFile(paths[''], 'cgroup.freeze') ?? '0').trim() === '1')
       throw new HeziError(`container's cgroup unexpectedly frozen: ${paths['']}`);
 
-    applyResources(paths, resources);
+    applyResources(paths, resources, { mknod: mknodRules(devices) });
 
     for (const dir of uniqueDirs(paths)) {
       try {

@@ -21,6 +21,7 @@ import {
   DeviceRule,
   blkioWeightToIoWeight,
   containerDeviceRules,
+  emulateDeviceRules,
   normalizeDeviceRule,
   sharesToWeight,
   swapToV2,
@@ -61,6 +62,8 @@ export interface ResourcePlan {
 export interface PlanOptions {
   /** an update: devices are left alone (as runc update does) */
   update?: boolean;
+  /** mknod rules for the linux.devices nodes (see mknodRules) */
+  mknod?: DeviceRule[];
 }
 
 const F = 'linux.resources';
@@ -301,14 +304,12 @@ export function planResources(r: LinuxResources | undefined, p: Probe, o: PlanOp
       rules.push(n);
     });
     const all = containerDeviceRules(rules);
+    const em = emulateDeviceRules([...all, ...(o.mknod ?? [])], all.length);
+    if (typeof em === 'string') throw new HeziError(`${F}.devices: ${em}`);
     if (p.version('devices') === 1) {
-      const nConfig = rules.length;
-      v1DeviceWrites(all).forEach(([file, line], k) => {
-        const field = k === 0 ? `${F}.devices (deny all first)` : k <= nConfig ? `${F}.devices[${k - 1}]` : `${F}.devices (runc's default rule "${line}")`;
-        w(field, 'devices', file, line);
-      });
+      for (const [file, line] of v1DeviceWrites(em)) w(`${F}.devices`, 'devices', file, line);
     } else if (p.mode !== 'v1') {
-      out.bpfDevices = all;
+      out.bpfDevices = em;
     } else {
       throw new HeziError(`${F}.devices: write devices.deny: the devices controller is not available on this host (${describeMode(p.mode)})`);
     }
