@@ -28,6 +28,7 @@
 #include "spawn.h"
 
 void RegisterBpf(Napi::Env env, Napi::Object exports);  // addon/bpf.cc
+void RegisterTerm(Napi::Env env, Napi::Object exports); // addon/term.cc
 #include "seccomp.h"  // RegisterSeccomp: addon/seccomp.cc
 
 namespace {
@@ -82,7 +83,7 @@ Napi::Object WaitResultObject(Napi::Env env, pid_t pid, int st) {
   return r;
 }
 
-/* spawnInit(initPath, plan, stdio, preserveFds) → { pid, syncFd } */
+/* spawnInit(initPath, plan, stdio, preserveFds, extraFds?) → { pid, syncFd } */
 Napi::Value SpawnInit(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   if (info.Length() < 4 || !info[0].IsString() || !info[1].IsBuffer() || !info[2].IsArray() || !IsInt(info[3]))
@@ -97,8 +98,20 @@ Napi::Value SpawnInit(const Napi::CallbackInfo &info) {
     if (!IsInt(v)) return ThrowType(env, "spawnInit: stdio entries must be numbers");
     stdio[i] = (int)Int(v);
   }
+  int extra[HZ_SPAWN_MAX_EXTRA];
+  int n_extra = 0;
+  if (info.Length() >= 5 && !info[4].IsUndefined()) {
+    if (!info[4].IsArray()) return ThrowType(env, "spawnInit: extraFds must be an array of numbers");
+    Napi::Array ex = info[4].As<Napi::Array>();
+    if (ex.Length() > HZ_SPAWN_MAX_EXTRA) return ThrowType(env, "spawnInit: too many extraFds");
+    for (uint32_t i = 0; i < ex.Length(); i++) {
+      Napi::Value v = ex.Get(i);
+      if (!IsInt(v)) return ThrowType(env, "spawnInit: extraFds entries must be numbers");
+      extra[n_extra++] = (int)Int(v);
+    }
+  }
   hz_spawn_result r;
-  hz_spawn_init(path.c_str(), plan.Data(), plan.Length(), stdio, (int)Int(info[3]), &r);
+  hz_spawn_init(path.c_str(), plan.Data(), plan.Length(), stdio, (int)Int(info[3]), extra, n_extra, &r);
   if (r.err) return ThrowErrno(env, r.err, r.call);
   Napi::Object o = Napi::Object::New(env);
   o.Set("pid", Napi::Number::New(env, r.pid));
@@ -331,6 +344,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("strerror", Napi::Function::New(env, Strerror, "strerror"));
   exports.Set("umount2", Napi::Function::New(env, Umount2, "umount2"));
   RegisterBpf(env, exports);
+  RegisterTerm(env, exports);
   RegisterSeccomp(env, exports);
   return exports;
 }

@@ -135,6 +135,18 @@ enum hz_op : uint32_t {
                               On failure: write "exec <path>: <strerror>\n" to fd 2, _exit(127). */
   HZ_OP_DUP2 = 57,         /* (int oldfd, int newfd) dup2 (console later) */
   HZ_OP_SEND_READY_FD = 58,/* reserved */
+
+  /* --- terminals ---------------------------------------------------------------------- */
+  HZ_OP_CONSOLE = 60,      /* (int sockfd, int rows, int cols, str mount_on|"", int uid, str name)
+                              master = open("/dev/ptmx", O_RDWR|O_NOCTTY|O_CLOEXEC) (the devpts of the
+                              current root); unlock; slave "/dev/pts/<TIOCGPTN>"; rows > 0 && cols > 0:
+                              TIOCSWINSZ; slave fd = TIOCGPTPEER (fallback: open by name); uid >= 0:
+                              fchown(slave, uid, -1); mount_on != "": create it as an empty 0666 file if
+                              missing and bind-mount the slave on it; one sendmsg on sockfd with `name`
+                              as the data and the master as one SCM_RIGHTS fd; dup3 the slave onto
+                              0, 1, 2; close the master, the slave and sockfd. */
+  HZ_OP_SETCTTY = 61,      /* ()  ioctl(0, TIOCSCTTY, 0): the console becomes the controlling terminal
+                              (the caller is a session leader: SETSID first) */
 };
 
 enum hz_msg_type : uint32_t {

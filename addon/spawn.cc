@@ -187,13 +187,15 @@ enum ChildStep { ST_DUPFD, ST_DUP2, ST_CLOSE_RANGE, ST_SIGACTION, ST_SIGPROCMASK
 const char *const kStepCall[ST__N] = {"fcntl", "dup3", "close_range", "rt_sigaction", "rt_sigprocmask", "execveat"};
 
 struct ChildCtx {
-  int hi;          /* 5 + preserve_fds: moved copies live at or above this */
+  int hi;          /* 5 + preserve_fds + n_extra: moved copies live at or above this */
   int preserve;    /* preserve_fds */
   int err_w;       /* error pipe, write end (CLOEXEC) */
   int exec_fd;     /* init memfd */
   int sync_child;  /* child's end of the socket pair */
   int plan_fd;     /* plan memfd */
   int stdio[3];    /* < 0: keep the parent's fd i */
+  int extra[HZ_SPAWN_MAX_EXTRA]; /* placed at 5 + preserve, 6 + preserve, ... */
+  int n_extra;
   long max_fd;     /* fallback bound when close_range is missing */
   char *const *argv;
   char *const *envp;
@@ -233,10 +235,14 @@ int child_move(const ChildCtx &c, int err_w, int fd) {
   int plan_fd = child_move(c, err_w, c.plan_fd);
   int in[3];
   for (int i = 0; i < 3; i++) in[i] = c.stdio[i] >= 0 ? child_move(c, err_w, c.stdio[i]) : -1;
+  int extra[HZ_SPAWN_MAX_EXTRA];
+  for (int k = 0; k < c.n_extra; k++) extra[k] = child_move(c, err_w, c.extra[k]);
   /* our own originals must not show up among the preserved fds 3..3+preserve-1 */
   const int ours[4] = {c.err_w, c.exec_fd, c.sync_child, c.plan_fd};
   for (int k = 0; k < 4; k++)
     if (ours[k] >= 3 && ours[k] < c.hi) syscall(SYS_close, ours[k]);
+  for (int k = 0; k < c.n_extra; k++)
+    if (c.extra[k] >= 3 && c.extra[k] < c.hi) syscall(SYS_close, c.extra[k]);
 
   /* 3. stdio, preserved fds, sync and plan fds */
   for (int i = 0; i < 3; i++) {
@@ -253,6 +259,8 @@ int child_move(const ChildCtx &c, int err_w, int fd) {
   }
   if (syscall(SYS_dup3, sync_fd, 3 + c.preserve, 0) < 0) child_fail(err_w, ST_DUP2, errno);
   if (syscall(SYS_dup3, plan_fd, 4 + c.preserve, 0) < 0) child_fail(err_w, ST_DUP2, errno);
+  for (int k = 0; k < c.n_extra; k++)
+    if (syscall(SYS_dup3, extra[k], 5 + c.preserve + k, 0) < 0) child_fail(err_w, ST_DUP2, errno);
 
   /* 4. nothing else crosses the exec */
   if (syscall(SYS_close_range, (unsigned)c.hi, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
@@ -273,12 +281,13 @@ int child_move(const ChildCtx &c, int err_w, int fd) {
 }  // namespace
 
 void hz_spawn_init(const char *init_path, const uint8_t *plan, size_t plan_len, const int stdio[3], int preserve_fds,
-                   hz_spawn_result *out) {
+                   const int *extra_fds, int n_extra, hz_spawn_result *out) {
   out->pid = -1;
   out->sync_fd = -1;
   out->err = 0;
   out->call = nullptr;
   if (preserve_fds < 0 || preserve_fds > 1 << 20) return set_err(out, EINVAL, "spawnInit");
+  if (n_extra < 0 || n_extra > HZ_SPAWN_MAX_EXTRA) return set_err(out, EINVAL, "spawnInit");
 
   std::lock_guard<std::mutex> hold(g_init_lock);
   int exec_fd = init_memfd(init_path, out);
@@ -313,13 +322,15 @@ void hz_spawn_init(const char *init_path, const uint8_t *plan, size_t plan_len, 
     max_fd = (long)rl.rlim_cur;
 
   ChildCtx c;
-  c.hi = 5 + preserve_fds;
+  c.hi = 5 + preserve_fds + n_extra;
   c.preserve = preserve_fds;
   c.err_w = ep[1];
   c.exec_fd = exec_fd;
   c.sync_child = sv[1];
   c.plan_fd = plan_fd;
   for (int i = 0; i < 3; i++) c.stdio[i] = stdio[i];
+  c.n_extra = n_extra;
+  for (int k = 0; k < n_extra; k++) c.extra[k] = extra_fds[k];
   c.max_fd = max_fd;
   c.argv = argv;
   c.envp = envp;

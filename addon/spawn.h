@@ -16,11 +16,15 @@ struct hz_spawn_result {
 
 /*
  * Start `init_path` (through a sealed memfd copy, cached per path/inode/mtime) as a new child
- * process with the plan in a sealed memfd. See src/native/addon.ts for the fd layout.
+ * process with the plan in a sealed memfd. See src/native/addon.ts for the fd layout: the
+ * `n_extra` fds in extra_fds (console socket, ...) land at 5 + preserve_fds onwards.
  * Waits until the child has exec'd the init (or failed to): an exec failure comes back as
  * err/call with the child already reaped.
  */
 void hz_spawn_init(const char *init_path, const uint8_t *plan, size_t plan_len, const int stdio[3], int preserve_fds,
-                   struct hz_spawn_result *out);
+                   const int *extra_fds, int n_extra, struct hz_spawn_result *out);
+
+/* most extra fds (after the plan fd: 5 + preserve_fds, 6 + preserve_fds, ...) spawnInit takes */
+#define HZ_SPAWN_MAX_EXTRA 4
 
 #endif

@@ -98,6 +98,10 @@ int op_close_fds(const hz_opv *o, int *status);
 int op_exec(const hz_opv *o, int *status);
 int op_dup2(const hz_opv *o, int *status);
 
+/* ---- tty.cc: the console ---- */
+int op_console(const hz_opv *o, int *status);
+int op_setctty(const hz_opv *o, int *status);
+
 /* ---- main.cc: ops that talk to the runtime ---- */
 int op_sync(const hz_opv *o, int *status);
 int op_fork(const hz_opv *o, int *status);

@@ -76,6 +76,8 @@ static const op_desc kOps[] = {
     {HZ_OP_WAIT_FIFO, "", op_wait_fifo},
     {HZ_OP_EXEC, "vv", op_exec},
     {HZ_OP_DUP2, "ii", op_dup2},
+    {HZ_OP_CONSOLE, "iiisis", op_console},
+    {HZ_OP_SETCTTY, "", op_setctty},
 };
 
 static const op_desc *find_op(uint32_t code) {

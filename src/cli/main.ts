@@ -20,6 +20,7 @@ export const COMMANDS: Record<string, () => CommandModule> = {
   kill: () => require('./kill'),
   delete: () => require('./delete'),
   run: () => require('./run'),
+  exec: () => require('./exec'),
   list: () => require('./list'),
   spec: () => require('./spec'),
   pause: () => require('./pause'),

@@ -31,7 +31,14 @@ export interface Native {
    * sync socket at fd 3+preserveFds and the plan memfd at fd 4+preserveFds (argv[1], argv[2]).
    * Returns the child's pid and the runtime's end of the SOCK_SEQPACKET sync socket (CLOEXEC).
    */
-  spawnInit(initPath: string, plan: Buffer, stdio: [number, number, number], preserveFds: number): { pid: number; syncFd: number };
+  spawnInit(
+    initPath: string,
+    plan: Buffer,
+    stdio: [number, number, number],
+    preserveFds: number,
+    /** placed at 5+preserveFds, 6+preserveFds, ... in the init (at most 4), e.g. the console socket */
+    extraFds?: number[],
+  ): { pid: number; syncFd: number };
   /** Blocking receive of one message; null on EOF; throws ETIMEDOUT after timeoutMs (-1: forever). */
   recvMsg(fd: number, timeoutMs: number): InitMsg | null;
   sendMsg(fd: number, type: number, payload?: Buffer): void;
@@ -46,6 +53,18 @@ export interface Native {
   strerror(errno: number): string;
   /** umount2(path, flags) */
   umount2(path: string, flags: number): void;
+  /** an AF_UNIX SOCK_STREAM socket (CLOEXEC) connected to `path` */
+  connectUnix(path: string): number;
+  /** socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC) */
+  socketPair(): [number, number];
+  /** one message with exactly one fd (SCM_RIGHTS, received CLOEXEC) and its data; null on EOF */
+  recvFd(sock: number, timeoutMs: number): { fd: number; name: Buffer } | null;
+  /** TIOCGWINSZ / TIOCSWINSZ */
+  getWinsize(fd: number): { rows: number; cols: number };
+  setWinsize(fd: number, rows: number, cols: number): void;
+  /** cfmakeraw on the terminal at fd; returns the previous termios for restoreTermios */
+  makeRaw(fd: number): Buffer;
+  restoreTermios(fd: number, saved: Buffer): void;
 }
 
 let loaded: Native | undefined;

@@ -32,6 +32,8 @@ export interface CompileInput {
   noPivot: boolean;
   /** --no-new-keyring: keep the caller's session keyring */
   noNewKeyring?: boolean;
+  /** process.terminal: the console socket's fd in the init (the pty is made after the root switch) */
+  consoleFd?: number | undefined;
   preserveFds: number;
   host: HostInfo;
 }
@@ -243,6 +245,9 @@ export function compile(inp: CompileInput): Plan {
   ops.push(!ownMountNs ? op.chroot(rootfs) : inp.noPivot ? op.moveRoot(rootfs) : op.pivotRoot(rootfs));
   if (ownMountNs && requestedFlag !== undefined && requested !== 'private' && requested !== 'rprivate')
     ops.push(op.mount('', '', '/', '', requestedFlag, '', `set rootfs propagation to ${requested}`));
+  // the console (runc's order): a pty of the container's devpts, bound on /dev/console, before
+  // /dev or / may become read-only
+  if (proc?.terminal && inp.consoleFd !== undefined) ops.push(...consoleOps(proc, inp.consoleFd, '/dev/console'));
   if (devReadonly && !devIsBind) ops.push(op.remountRo('/dev', 0, 'remount /dev read-only'));
   if (spec.root?.readonly) ops.push(op.remountRo('/', 0, 'remount / read-only'));
 
@@ -305,6 +310,20 @@ export function processOps(proc: Spec['process'], o: ProcessOpsOptions): { ops: 
   const arg0 = args[0] ?? '';
   ops.push(op.lookupExec(execCandidates(arg0, env), `exec: "${arg0}"`));
   return { ops, args, env };
+}
+
+/** The data sent with the master fd: runc sends the master's file name (SendFd(pty.Name())). */
+export const CONSOLE_NAME = '/dev/ptmx';
+
+/**
+ * The console, shared by create and exec: a pty from /dev/ptmx as the process sees it (sized by
+ * consoleSize), the slave owned by the process's uid (runc's fixStdioPermissions) and, for create,
+ * bound on /dev/console; the master to the console socket at `sockFd`; the slave as stdio and
+ * controlling terminal (the process is a session leader by then).
+ */
+export function consoleOps(proc: Spec['process'], sockFd: number, mountOn: string): Op[] {
+  const size = proc?.consoleSize;
+  return [op.console(sockFd, size?.height ?? 0, size?.width ?? 0, mountOn, proc?.user?.uid ?? 0, CONSOLE_NAME), op.setctty()];
 }
 
 function hookOp(h: { path: string; args?: string[] | undefined; env?: string[] | undefined; timeout?: number | undefined }, kind: string, k: number): Op {

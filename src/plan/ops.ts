@@ -49,6 +49,8 @@ export const OpCode = {
   WAIT_FIFO: 55,
   EXEC: 56,
   DUP2: 57,
+  CONSOLE: 60,
+  SETCTTY: 61,
 } as const;
 export type OpCodeName = keyof typeof OpCode;
 
@@ -200,4 +202,12 @@ export const op = {
     what: `exec ${argv[0] ?? ''}`,
   }),
   dup2: (oldfd: number, newfd: number, what: string): Op => ({ code: 'DUP2', args: [i(oldfd), i(newfd)], what }),
+  /** a pty from the container's devpts; the master goes to the console socket at `sockfd` as one
+   *  SCM_RIGHTS message whose data is `name`; the slave becomes stdio (and is bound on `mountOn`) */
+  console: (sockfd: number, rows: number, cols: number, mountOn: string, uid: number, name: string): Op => ({
+    code: 'CONSOLE',
+    args: [i(sockfd), i(rows), i(cols), s(mountOn), i(uid), s(name)],
+    what: 'set up the console (a pty from /dev/ptmx, its master sent to the console socket)',
+  }),
+  setctty: (): Op => ({ code: 'SETCTTY', args: [], what: 'make the console the controlling terminal' }),
 };

@@ -22,6 +22,7 @@ import { readHost } from './host';
 import { log } from './log';
 import { hasOwnMountNs, unmountUnder } from './mounts';
 import { ContainerRecord, StateStore, atomicWrite, validateId } from './state-store';
+import { checkTerminal, closeQuietly as closeFdQuietly, openConsole } from './terminal';
 
 export const OCI_VERSION = '1.3.0';
 
@@ -33,10 +34,14 @@ export interface CreateOptions {
   noPivot: boolean;
   noNewKeyring: boolean;
   preserveFds: number;
+  /** `run` in the foreground: a terminal comes to hezi itself (its own console socket) */
+  attachTerminal?: boolean | undefined;
 }
 
 export interface Created {
   record: ContainerRecord;
+  /** attachTerminal with process.terminal: hezi's end of its console socket (the master is there) */
+  consoleRecv?: number | undefined;
 }
 
 export function createContainer(store: StateStore, o: CreateOptions): Created {
@@ -45,8 +50,7 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
   const bundle = path.resolve(o.bundle);
   if (store.exists(id)) throw new HeziError('container with given ID already exists');
   const spec = loadConfig(bundle);
-  if (spec.process?.terminal && !o.consoleSocket)
-    throw new HeziError('cannot allocate tty if runc will detach without setting console socket'.replace('runc', 'hezi'));
+  checkTerminal(spec.process?.terminal === true, !o.attachTerminal, o.consoleSocket);
   const rootfs = fs.realpathSync(path.resolve(bundle, spec.root?.path ?? 'rootfs'));
 
   // 2. state dir + lock + fifo
@@ -62,9 +66,12 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
     const fifo = store.fifo(id);
     n.mkfifo(fifo, 0o622);
     fs.chmodSync(fifo, 0o622); // not reduced by the umask: a user-namespaced init must open it
+    // process.terminal: --console-socket, or hezi's own socket pair for `run` in the foreground
+    const con = openConsole(spec.process?.terminal === true, o.consoleSocket);
+    if (con) cleanup.push(() => (closeFdQuietly(con.initFd), closeFdQuietly(con.recvFd)));
 
     // 3. plan
-    const plan = compile({ spec, bundle, rootfs, fifo, noPivot: o.noPivot, noNewKeyring: o.noNewKeyring, preserveFds: o.preserveFds, host: readHost() });
+    const plan = compile({ spec, bundle, rootfs, fifo, noPivot: o.noPivot, noNewKeyring: o.noNewKeyring, preserveFds: o.preserveFds, consoleFd: con ? 5 + o.preserveFds : undefined, host: readHost() });
     log.debug(`plan: ${plan.ops.map((x, k) => `${k}:${x.code}`).join(' ')}`);
 
     // 4. run the init
@@ -74,7 +81,11 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
       bundle,
       annotations: spec.annotations,
     };
-    const { pid, syncFd } = n.spawnInit(INIT_PATH, encodePlan(plan.ops), [0, 1, 2], o.preserveFds);
+    const { pid, syncFd } = n.spawnInit(INIT_PATH, encodePlan(plan.ops), [0, 1, 2], o.preserveFds, con ? [con.initFd] : []);
+    if (con) {
+      closeFdQuietly(con.initFd); // the init has its copy
+      con.initFd = -1;
+    }
     initPid = pid;
     cleanup.unshift(() => {
       try {
@@ -139,7 +150,7 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
     };
     store.write(record);
     if (o.pidFile) atomicWrite(path.resolve(o.pidFile), String(containerPid));
-    return { record };
+    return { record, ...(con?.recvFd !== undefined ? { consoleRecv: con.recvFd } : {}) };
   } catch (e) {
     const hookFailure = e instanceof HookFailure;
     for (const f of cleanup) {

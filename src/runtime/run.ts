@@ -1,20 +1,54 @@
 import { destroy, remove, start } from './container';
 import { CreateOptions, createContainer } from './create';
 import type { StateStore } from './state-store';
+import { AttachedTerminal, attachTerminal } from './terminal';
 
 const FORWARDED: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR2', 'SIGALRM', 'SIGCONT', 'SIGWINCH', 'SIGPWR'];
 
 /**
+ * Forward the signals hezi gets to `pid` until the returned function is called. With a terminal,
+ * SIGWINCH resizes the pty instead (the kernel then signals the pty's foreground process group).
+ */
+export function forwardSignals(pid: number, term?: AttachedTerminal): () => void {
+  const handlers = FORWARDED.map((sig) => {
+    const h =
+      sig === 'SIGWINCH' && term
+        ? () => term.resize()
+        : () => {
+            try {
+              process.kill(pid, sig);
+            } catch {
+              /* gone */
+            }
+          };
+    process.on(sig, h);
+    return [sig, h] as const;
+  });
+  return () => {
+    for (const [sig, h] of handlers) process.off(sig, h);
+  };
+}
+
+/** A wait status → the exit code hezi reports: the code, or 128 + the signal. */
+export function exitCode(res: { code: number | null; signal: number | null }): number {
+  if (res.code !== null) return res.code;
+  return 128 + (res.signal ?? 0);
+}
+
+/**
  * `run` = create + start; in the foreground hezi becomes a child subreaper so the container's
  * init is re-parented to it, forwards signals, waits, deletes (unless --keep) and exits with the
- * container's exit code (128 + signal when it was killed).
+ * container's exit code (128 + signal when it was killed). With process.terminal and no
+ * --console-socket, hezi receives the pty master itself and proxies its own stdio (runc run -t).
  */
 export async function runContainer(store: StateStore, o: CreateOptions & { detach: boolean; keep: boolean }): Promise<number> {
   const { native } = require('../native/addon') as typeof import('../native/addon');
   const n = native();
   if (!o.detach) n.setChildSubreaper(true);
-  const { record } = createContainer(store, o);
+  const { record, consoleRecv } = createContainer(store, { ...o, attachTerminal: !o.detach });
+  let term: AttachedTerminal | undefined;
   try {
+    if (consoleRecv !== undefined) term = attachTerminal(consoleRecv);
     start(store, o.id);
   } catch (e) {
     try {
@@ -22,25 +56,16 @@ export async function runContainer(store: StateStore, o: CreateOptions & { detac
     } catch {
       /* gone */
     }
+    await term?.close();
     destroy(store, o.id, record);
     throw e;
   }
   if (o.detach) return 0;
 
-  const handlers = FORWARDED.map((sig) => {
-    const h = () => {
-      try {
-        process.kill(record.pid, sig);
-      } catch {
-        /* gone */
-      }
-    };
-    process.on(sig, h);
-    return [sig, h] as const;
-  });
+  const stop = forwardSignals(record.pid, term);
   const res = await n.waitPidAsync(record.pid);
-  for (const [sig, h] of handlers) process.off(sig, h);
+  stop();
+  await term?.close();
   if (!o.keep) remove(store, o.id, true);
-  if (res.code !== null) return res.code;
-  return 128 + (res.signal ?? 0);
+  return exitCode(res);
 }

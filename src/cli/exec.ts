@@ -1,0 +1,66 @@
+import { CommandSpec, Parsed, arr, bool, num, str } from './args';
+import type { Globals } from './globals';
+import { HeziError } from '../runtime/errors';
+import type { ExecOptions } from '../runtime/exec';
+
+export const command: CommandSpec = {
+  name: 'exec',
+  describe: 'execute new process inside the container',
+  usage: 'exec [command options] <container-id> <command> [args...]',
+  options: {
+    'console-socket': { type: 'string', describe: "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal" },
+    cwd: { type: 'string', describe: 'current working directory in the container' },
+    env: { type: 'array', alias: ['e'], describe: 'set environment variables' },
+    tty: { type: 'boolean', alias: ['t'], describe: 'allocate a pseudo-TTY' },
+    user: { type: 'string', alias: ['u'], describe: 'UID (format: <uid>[:<gid>])' },
+    'additional-gids': { type: 'array', alias: ['g'], describe: 'additional gids' },
+    process: { type: 'string', alias: ['p'], describe: 'path to the process.json' },
+    detach: { type: 'boolean', alias: ['d'], describe: "detach from the container's process" },
+    'pid-file': { type: 'string', describe: 'specify the file to write the process id to' },
+    'process-label': { type: 'string', describe: 'set the asm process label for the process commonly used with selinux (accepted)' },
+    apparmor: { type: 'string', describe: 'set the apparmor profile for the process (accepted)' },
+    'no-new-privs': { type: 'boolean', describe: 'set the no new privileges value for the process' },
+    cap: { type: 'array', alias: ['c'], describe: 'add a capability to the bounding set for the process' },
+    'preserve-fds': { type: 'number', describe: 'Pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)', default: 0 },
+    cgroup: { type: 'array', describe: 'run the process in an (existing) sub-cgroup(s). Format is [<controller>:]<cgroup>.' },
+    'ignore-paused': { type: 'boolean', describe: 'allow exec in a paused container' },
+  },
+  restAfter: 1,
+};
+
+/** Flags → ExecOptions (no checks beyond the syntax of numbers: the runtime checks the rest). */
+export function execOptions(p: Parsed): ExecOptions {
+  const id = p.positionals[0];
+  if (!id) throw new HeziError('"exec" requires a minimum of 1 argument');
+  const v = p.values;
+  const gids = arr(v, 'additional-gids').map((g) => {
+    if (!/^\d+$/.test(g) || Number(g) > 0xffffffff) throw new HeziError(`invalid value "${g}" for flag -additional-gids: parse error`);
+    return Number(g);
+  });
+  return {
+    id,
+    args: p.positionals.slice(1),
+    processFile: str(v, 'process'),
+    tty: bool(v, 'tty'),
+    consoleSocket: str(v, 'console-socket'),
+    cwd: str(v, 'cwd'),
+    env: arr(v, 'env'),
+    user: str(v, 'user'),
+    additionalGids: gids,
+    caps: arr(v, 'cap'),
+    noNewPrivs: typeof v['no-new-privs'] === 'boolean' ? v['no-new-privs'] : undefined,
+    apparmor: str(v, 'apparmor'),
+    processLabel: str(v, 'process-label'),
+    detach: bool(v, 'detach'),
+    pidFile: str(v, 'pid-file'),
+    preserveFds: num(v, 'preserve-fds'),
+    cgroup: arr(v, 'cgroup'),
+    ignorePaused: bool(v, 'ignore-paused'),
+  };
+}
+
+export function handler(p: Parsed, g: Globals): Promise<number> {
+  const { execContainer } = require('../runtime/exec') as typeof import('../runtime/exec');
+  const { StateStore } = require('../runtime/state-store') as typeof import('../runtime/state-store');
+  return execContainer(new StateStore(g.root), execOptions(p));
+}
