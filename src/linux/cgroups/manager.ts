@@ -203,8 +203,8 @@ export function createCgroups(
     }
     if (layout.unified) {
       const dir = paths['']!;
-      enableControllers(layout.unified.mountPoint, dir);
       made.push(...mkdirs(dir));
+      enableControllers(layout.unified.mountPoint, dir);
     }
     // runtime-spec: a create MUST fail on a cgroup that is not fit for purpose
     for (const dir of uniqueDirs(paths)) {
