@@ -10,7 +10,8 @@ export function ps(store: StateStore, id: string, format: string, psArgs: string
   const { rec } = load(store, id);
   if (!rec) throw new HeziError('container not running');
   const pids = rec.cgroupPaths ? cgroupPids(rec.cgroupPaths) : containerPids(rec);
-  if (format === 'json') return JSON.stringify(pids) + '\n';
+  // runc encodes a nil Go slice: `null` when there is no process
+  if (format === 'json') return (pids.length ? JSON.stringify(pids) : 'null') + '\n';
   return filterPs(runPs(psArgs.length ? psArgs : ['-ef']), pids);
 }
 
