@@ -109,7 +109,11 @@ enum hz_op : uint32_t {
   HZ_OP_CAPSET = 40,       /* (int effective, int permitted, int inheritable)  capset v3 (64-bit masks) */
   HZ_OP_CAPS_AMBIENT = 41, /* (int mask, int last_cap) PR_CAP_AMBIENT_CLEAR_ALL, then RAISE each in mask */
   HZ_OP_NO_NEW_PRIVS = 42, /* () prctl(PR_SET_NO_NEW_PRIVS, 1) */
-  HZ_OP_SECCOMP = 43,      /* (bytes bpf: struct sock_filter[], int flags)  seccomp(SECCOMP_SET_MODE_FILTER) */
+  HZ_OP_SECCOMP = 43,      /* (bytes bpf: struct sock_filter[], int flags)  seccomp(SECCOMP_SET_MODE_FILTER).
+                              flags go to seccomp(2) as they are. With SECCOMP_FILTER_FLAG_NEW_LISTENER
+                              (1 << 3) the returned listener fd is sent as HZ_MSG_SECCOMP_FD {op = index}
+                              carrying the fd as SCM_RIGHTS, closed in the init, and the init then
+                              blocks for the reply as SYNC does (ACK: go on; ABORT or EOF: _exit(1)). */
   HZ_OP_DUMPABLE = 44,     /* (int on) prctl(PR_SET_DUMPABLE, on) */
   HZ_OP_JOIN_KEYRING = 45, /* (str name, int perm)  keyctl(KEYCTL_JOIN_SESSION_KEYRING, name) then
                               keyctl(KEYCTL_SETPERM, id, perm). ENOSYS (no keyrings) is not an error. */
@@ -155,6 +159,7 @@ enum hz_msg_type : uint32_t {
   HZ_MSG_PID = 2,    /* pid = the forked child's pid as seen by the init's parent process */
   HZ_MSG_ERROR = 3,  /* op = failing op index, err = errno (0 if n/a), status = wait status for hooks */
   HZ_MSG_READY = 4,  /* every op before WAIT_FIFO succeeded */
+  HZ_MSG_SECCOMP_FD = 5, /* op = index of the SECCOMP op; one fd (the seccomp listener) as SCM_RIGHTS */
   /* runtime → init */
   HZ_MSG_ACK = 16,   /* go on; optional payload = new state bytes for hooks */
   HZ_MSG_ABORT = 17, /* stop: the init _exit(1)s */

@@ -106,5 +106,7 @@ int op_setctty(const hz_opv *o, int *status);
 int op_sync(const hz_opv *o, int *status);
 int op_fork(const hz_opv *o, int *status);
 int op_ready(const hz_opv *o, int *status);
+/* send the seccomp listener fd as HZ_MSG_SECCOMP_FD (SCM_RIGHTS), close it, wait for ACK; 0 or errno */
+int seccomp_listener_handoff(int fd);
 
 #endif

@@ -190,6 +190,46 @@ int op_ready(const hz_opv *o, int *status) {
   return 0;
 }
 
+int seccomp_listener_handoff(int fd) {
+  if (g.sync_fd < 0) {
+    close(fd);
+    return EBADF;
+  }
+  hz_msg m;
+  memset(&m, 0, sizeof m);
+  m.type = HZ_MSG_SECCOMP_FD;
+  m.op = g.index;
+  struct iovec iov = {&m, sizeof m};
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  memset(control, 0, sizeof control);
+  struct msghdr mh;
+  memset(&mh, 0, sizeof mh);
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  mh.msg_control = control;
+  mh.msg_controllen = sizeof control;
+  struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  ssize_t n;
+  do n = sendmsg(g.sync_fd, &mh, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  int err = n < 0 ? errno : 0;
+  close(fd); /* the container must never hold its own listener */
+  if (err) return err;
+  hz_msg reply;
+  do n = recv(g.sync_fd, &reply, sizeof reply, 0);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) return errno;
+  if (n == 0) die(1); /* the runtime went away: stop silently */
+  if ((size_t)n < sizeof reply) return EPROTO;
+  if (reply.type == HZ_MSG_ABORT) die(1);
+  if (reply.type != HZ_MSG_ACK) return EPROTO;
+  return 0;
+}
+
 /* ---- main ---------------------------------------------------------------------------- */
 
 int main(int argc, char **argv) {

@@ -230,7 +230,12 @@ int op_seccomp(const hz_opv *o, int *status) {
   struct sock_fprog prog;
   prog.len = (unsigned short)(o->a[0].len / sizeof(struct sock_filter));
   prog.filter = (struct sock_filter *)o->a[0].p;
-  return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, (unsigned)arg_int(o, 1), &prog) < 0 ? errno : 0;
+  unsigned flags = (unsigned)arg_int(o, 1);
+  long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+  if (r < 0) return errno;
+  /* a notify filter: the listener fd goes to the runtime (for the seccomp agent), never to the container */
+  if (flags & (1u << 3) /* SECCOMP_FILTER_FLAG_NEW_LISTENER */) return seccomp_listener_handoff((int)r);
+  return 0;
 }
 
 int op_join_keyring(const hz_opv *o, int *status) {

@@ -13,6 +13,8 @@ export interface InitMsg {
   pid: number;
   status: number;
   payload: Buffer | null;
+  /** an fd that came with the message as SCM_RIGHTS (CLOEXEC; the caller closes it), else -1 */
+  fd: number;
 }
 
 export interface WaitResult {
@@ -65,6 +67,30 @@ export interface Native {
   /** cfmakeraw on the terminal at fd; returns the previous termios for restoreTermios */
   makeRaw(fd: number): Buffer;
   restoreTermios(fd: number, saved: Buffer): void;
+  /** libseccomp.so.2 loaded with dlopen (once): its version, API level and native arch token */
+  seccompInfo():
+    | { loaded: true; major: number; minor: number; micro: number; apiLevel: number; nativeArch: number }
+    | { loaded: false; error: string };
+  /**
+   * Build a filter with libseccomp and export it as BPF. Rules whose name libseccomp cannot
+   * resolve are skipped and listed by index in `unknown`; attrErrors holds the errno of each
+   * seccomp_attr_set (0: set). Failures throw with errno plus `stage` ("init" | "arch" | "rule" |
+   * "export") and `index` (into arches / rules).
+   */
+  seccompCompile(desc: {
+    defaultAction: number;
+    arches: number[];
+    attrs: Array<[number, number]>;
+    rules: Array<{ name: string; action: number; args: Array<{ index: number; op: number; a: bigint; b: bigint }> }>;
+  }): { bpf: Buffer; unknown: number[]; attrErrors: number[] };
+  /** errno of seccomp(SECCOMP_GET_ACTION_AVAIL, 0, &action): 0 when the kernel has the action */
+  seccompProbeAction(action: number): number;
+  /** errno of seccomp(SECCOMP_SET_MODE_FILTER, flags, NULL): EFAULT when the kernel knows the flags */
+  seccompProbeFlags(flags: number): number;
+  /** a connected AF_UNIX SOCK_STREAM socket (CLOEXEC) */
+  unixConnect(path: string): number;
+  /** one sendmsg of `data` with `fds` as SCM_RIGHTS; returns the bytes sent */
+  sendFds(sock: number, data: Buffer, fds: number[]): number;
 }
 
 let loaded: Native | undefined;
@@ -82,6 +108,7 @@ export const Msg = {
   PID: 2,
   ERROR: 3,
   READY: 4,
+  SECCOMP_FD: 5,
   ACK: 16,
   ABORT: 17,
 } as const;

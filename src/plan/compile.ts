@@ -30,12 +30,27 @@ export interface CompileInput {
   rootfs: string;
   fifo: string;
   noPivot: boolean;
+  /** the container's cgroup directories (controller → host dir, "" for cgroup2), as the cgroup
+   *  manager will create them before the fork: bound at /sys/fs/cgroup without a cgroup namespace */
+  cgroupDirs?: Record<string, string> | undefined;
   /** --no-new-keyring: keep the caller's session keyring */
   noNewKeyring?: boolean;
   /** process.terminal: the console socket's fd in the init (the pty is made after the root switch) */
   consoleFd?: number | undefined;
   preserveFds: number;
   host: HostInfo;
+  /** the compiled linux.seccomp (src/linux/seccomp.ts), if any */
+  seccomp?: SeccompLoad | undefined;
+}
+
+/** A compiled seccomp filter for the SECCOMP op. */
+export interface SeccompLoad {
+  /** struct sock_filter[] */
+  bpf: Uint8Array;
+  /** seccomp(2) flags; NEW_LISTENER makes the init hand the listener fd to the runtime */
+  flags: number;
+  /** the filter has a listener: it must be loaded while the runtime still answers (before READY) */
+  listener: boolean;
 }
 
 export interface Plan {
@@ -261,14 +276,19 @@ export function compile(inp: CompileInput): Plan {
     const domain = spec.linux.personality.domain === 'LINUX32' ? 0x0008 : 0x0000;
     ops.push(op.personality(domain, `set personality ${spec.linux.personality.domain}`));
   }
-  const { ops: procOps, args, env } = processOps(proc, { lastCap: host.lastCap, preserveFds: inp.preserveFds, rootfs });
+  const { ops: procOps, args, env } = processOps(proc, { lastCap: host.lastCap, preserveFds: inp.preserveFds, rootfs, seccomp: inp.seccomp });
   ops.push(...procOps);
   if ((hooks.startContainer?.length ?? 0) > 0)
     // startContainer hooks run after `start`, when no runtime answers syncs: hand them the state now
     ops.push(op.sync(SyncTag.STATE, 'pass the state to startContainer hooks'));
+  // with no_new_privs, seccomp goes as late as possible (runc): right before exec, so the profile
+  // need not allow what the init does; a listener must reach the runtime, so then before READY
+  const lateSeccomp = proc?.noNewPrivileges ? inp.seccomp : undefined;
+  if (lateSeccomp?.listener) ops.push(op.seccomp(lateSeccomp.bpf, lateSeccomp.flags));
   ops.push(op.ready());
   ops.push(op.waitFifo());
   (hooks.startContainer ?? []).forEach((h, k) => ops.push(hookOp(h, 'startContainer', k)));
+  if (lateSeccomp && !lateSeccomp.listener) ops.push(op.seccomp(lateSeccomp.bpf, lateSeccomp.flags));
   ops.push(op.exec(args, env));
 
   return { ops, newNamespaces: created, userns, hookSync };
@@ -279,6 +299,12 @@ export interface ProcessOpsOptions {
   preserveFds: number;
   /** the container's rootfs on the host, to find HOME in its /etc/passwd */
   rootfs: string;
+  /**
+   * The compiled seccomp filter. processOps places it only without no_new_privs (loading then
+   * needs CAP_SYS_ADMIN: before the capabilities are dropped); with no_new_privs the caller
+   * places it as late as possible (see compile()).
+   */
+  seccomp?: SeccompLoad | undefined;
 }
 
 /**
@@ -289,6 +315,7 @@ export interface ProcessOpsOptions {
 export function processOps(proc: Spec['process'], o: ProcessOpsOptions): { ops: Op[]; args: string[]; env: string[] } {
   const ops: Op[] = [];
   if (proc?.noNewPrivileges) ops.push(op.noNewPrivs());
+  else if (o.seccomp) ops.push(op.seccomp(o.seccomp.bpf, o.seccomp.flags));
   ops.push(op.closeFds(3 + o.preserveFds));
   const caps = proc?.capabilities;
   const lc = o.lastCap;
@@ -377,8 +404,7 @@ function cgroupMounts(inp: CompileInput, dest: string, flags: number, cgroupns: 
   if (host.cgroup2Only) {
     if (cgroupns) ops.push(op.mount('cgroup2', rootfs, dest, 'cgroup2', flags, '', `mount cgroup2 on ${dest}`));
     else {
-      const own = host.ownCgroups.get('') ?? '/';
-      const src = path.join('/sys/fs/cgroup', own);
+      const src = inp.cgroupDirs?.[''] ?? path.join('/sys/fs/cgroup', host.ownCgroups.get('') ?? '/');
       ops.push(op.mount(src, rootfs, dest, '', MS.BIND | MS.REC, '', `bind mount ${src} on ${dest}`));
       if (ro) ops.push(op.mount('', rootfs, dest, '', MS.BIND | MS.REMOUNT | MS.RDONLY | base, '', `remount ${dest} read-only`));
     }
@@ -397,8 +423,9 @@ function cgroupMounts(inp: CompileInput, dest: string, flags: number, cgroupns: 
     if (cgroupns) {
       ops.push(op.mount('cgroup', rootfs, sub, h.fstype, flags, controllers, `mount cgroup ${name} on ${sub}`));
     } else {
-      const own = host.ownCgroups.get(key) ?? '/';
-      const src = path.join(h.mountPoint, own);
+      // the container's own cgroup in this hierarchy (runc binds the same), else ours
+      const planned = h.fstype === 'cgroup2' ? inp.cgroupDirs?.[''] : controllersOf(h.superOptions).map((c) => inp.cgroupDirs?.[c]).find(Boolean);
+      const src = planned ?? path.join(h.mountPoint, host.ownCgroups.get(key) ?? '/');
       ops.push(op.mount(src, rootfs, sub, '', MS.BIND | MS.REC, '', `bind mount ${src} on ${sub}`));
       ops.push(op.mount('', rootfs, sub, '', MS.BIND | MS.REMOUNT | base | (ro ? MS.RDONLY : 0), '', `remount ${sub}`));
     }
@@ -409,6 +436,11 @@ function cgroupMounts(inp: CompileInput, dest: string, flags: number, cgroupns: 
   }
   if (ro) ops.push(op.mount('', rootfs, dest, '', MS.REMOUNT | MS.RDONLY | base, '', `remount ${dest} read-only`));
   return ops;
+}
+
+/** "rw,nosuid,cpu,cpuacct" → ["cpu", "cpuacct"]; "name=systemd" kept */
+function controllersOf(superOptions: string): string[] {
+  return controllerKey(superOptions).split(',').filter(Boolean);
 }
 
 /** "rw,nosuid,cpu,cpuacct" → the /proc/self/cgroup key "cpu,cpuacct"; "name=systemd" kept */

@@ -15,11 +15,12 @@ import { procStat } from '../linux/proc';
 import { compile, Plan } from '../plan/compile';
 import { encodePlan } from '../plan/encode';
 import { SyncTag } from '../plan/ops';
-import { destroyCgroup, setupCgroup } from './cgroups';
+import { destroyCgroup, plannedCgroupPaths, setupCgroup } from './cgroups';
 import { HeziError, errnoText } from './errors';
 import { hookState, runHooks, runHooksWarnOnly } from './hooks';
 import { readHost } from './host';
 import { log } from './log';
+import { prepareSeccomp, sendSeccompListener } from './seccomp';
 import { hasOwnMountNs, unmountUnder } from './mounts';
 import { ContainerRecord, StateStore, atomicWrite, validateId } from './state-store';
 import { checkTerminal, closeQuietly as closeFdQuietly, openConsole } from './terminal';
@@ -52,6 +53,8 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
   const spec = loadConfig(bundle);
   checkTerminal(spec.process?.terminal === true, !o.attachTerminal, o.consoleSocket);
   const rootfs = fs.realpathSync(path.resolve(bundle, spec.root?.path ?? 'rootfs'));
+  // seccomp is compiled before anything exists: a bad profile or a missing libseccomp leaves nothing behind
+  const seccomp = spec.linux?.seccomp ? prepareSeccomp(spec.linux.seccomp, store.root) : undefined;
 
   // 2. state dir + lock + fifo
   store.createDir(id);
@@ -71,7 +74,7 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
     if (con) cleanup.push(() => (closeFdQuietly(con.initFd), closeFdQuietly(con.recvFd)));
 
     // 3. plan
-    const plan = compile({ spec, bundle, rootfs, fifo, noPivot: o.noPivot, noNewKeyring: o.noNewKeyring, preserveFds: o.preserveFds, consoleFd: con ? 5 + o.preserveFds : undefined, host: readHost() });
+    const plan = compile({ spec, bundle, rootfs, fifo, noPivot: o.noPivot, noNewKeyring: o.noNewKeyring, preserveFds: o.preserveFds, consoleFd: con ? 5 + o.preserveFds : undefined, host: readHost(), seccomp, cgroupDirs: plannedCgroupPaths(id, spec) });
     log.debug(`plan: ${plan.ops.map((x, k) => `${k}:${x.code}`).join(' ')}`);
 
     // 4. run the init
@@ -111,7 +114,24 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
     for (;;) {
       const msg = n.recvMsg(syncFd, 60_000);
       if (msg === null) throw new HeziError('container init exited before it was ready');
+      if (msg.fd >= 0 && msg.type !== Msg.SECCOMP_FD) closeQuietly(msg.fd);
       if (msg.type === Msg.ERROR) throw initError(plan, msg.op, msg.err, msg.status);
+      if (msg.type === Msg.SECCOMP_FD) {
+        // the notify listener: to the seccomp agent, then let the init go on
+        try {
+          if (msg.fd < 0) throw new HeziError('the container init sent no seccomp listener');
+          sendSeccompListener(spec.linux?.seccomp?.listenerPath ?? '', msg.fd, {
+            ociVersion: OCI_VERSION,
+            pid: containerPid,
+            metadata: spec.linux?.seccomp?.listenerMetadata,
+            state: { ...base, status: 'creating', pid: containerPid },
+          });
+        } finally {
+          if (msg.fd >= 0) closeQuietly(msg.fd);
+        }
+        n.sendMsg(syncFd, Msg.ACK);
+        continue;
+      }
       if (msg.type === Msg.PID) {
         containerPid = msg.pid;
         reap(initPid);
@@ -242,6 +262,14 @@ function initError(plan: Plan, index: number, err: number, status: number): Hezi
     return new HookFailure(`error ${what}: ${errnoText(err)}`);
   }
   return new HeziError(`${what}: ${errnoText(err)}`);
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    /* closed */
+  }
 }
 
 function killQuietly(pid: number): void {

@@ -13,16 +13,18 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Process } from '../../spec';
+import { OCI_VERSION } from '../../spec/constants';
 import { JOIN_ORDER, NS, NsType } from '../linux/namespaces';
 import { lastCap } from '../linux/proc';
 import { RLIMITS } from '../linux/rlimits';
-import { consoleOps, processOps } from '../plan/compile';
+import { consoleOps, processOps, type SeccompLoad } from '../plan/compile';
 import { encodePlan } from '../plan/encode';
 import { Op, SyncTag, op } from '../plan/ops';
 import { joinCgroup } from './cgroups';
 import { load } from './container';
 import { E, HeziError, errnoText } from './errors';
 import { log } from './log';
+import { prepareSeccomp, sendSeccompListener } from './seccomp';
 import { exitCode, forwardSignals } from './run';
 import { ContainerRecord, StateStore, atomicWrite } from './state-store';
 import { AttachedTerminal, attachTerminal, checkTerminal, closeQuietly, hostWinsize, openConsole } from './terminal';
@@ -177,6 +179,8 @@ export interface ExecPlanInput {
   preserveFds: number;
   /** the console socket's fd in the init, when the process has a terminal */
   consoleFd?: number | undefined;
+  /** the container's compiled linux.seccomp: an exec'd process gets the same filter (as runc) */
+  seccomp?: SeccompLoad | undefined;
 }
 
 /** The exec plan, in runc's order (nsexec join → setns init). */
@@ -212,9 +216,13 @@ export function compileExec(inp: ExecPlanInput): { ops: Op[] } {
     ops.push(op.setrlimit(res, toRlim(r.soft), toRlim(r.hard), `set ${r.type} to soft ${r.soft}, hard ${r.hard}`));
   }
   if (proc.terminal && inp.consoleFd !== undefined) ops.push(...consoleOps(proc, inp.consoleFd, ''));
-  const { ops: procOps, args, env } = processOps(proc, { lastCap: inp.lastCap, preserveFds: inp.preserveFds, rootfs: rec.rootfs });
+  const { ops: procOps, args, env } = processOps(proc, { lastCap: inp.lastCap, preserveFds: inp.preserveFds, rootfs: rec.rootfs, seccomp: inp.seccomp });
   ops.push(...procOps);
+  // with no_new_privs seccomp goes last (processOps placed it otherwise); a listener before READY
+  const lateSeccomp = proc.noNewPrivileges ? inp.seccomp : undefined;
+  if (lateSeccomp?.listener) ops.push(op.seccomp(lateSeccomp.bpf, lateSeccomp.flags));
   ops.push(op.ready());
+  if (lateSeccomp && !lateSeccomp.listener) ops.push(op.seccomp(lateSeccomp.bpf, lateSeccomp.flags));
   ops.push(op.exec(args, env));
   return { ops };
 }
@@ -249,6 +257,8 @@ export async function execContainer(store: StateStore, o: ExecOptions): Promise<
     if (ws) proc = { ...proc, consoleSize: { height: ws.rows, width: ws.cols } };
   }
   const cgroupPaths = rec.cgroupPaths ? execCgroupPaths(rec.cgroupPaths, parseSubCgroups(o.cgroup)) : undefined;
+  const seccompProfile = rec.config.linux?.seccomp;
+  const seccomp = seccompProfile ? prepareSeccomp(seccompProfile, store.root) : undefined;
 
   // 3. the plan
   const { native, INIT_PATH, Msg } = require('../native/addon') as typeof import('../native/addon');
@@ -258,7 +268,7 @@ export async function execContainer(store: StateStore, o: ExecOptions): Promise<
   let spawned: { pid: number; syncFd: number };
   let plan: Op[];
   try {
-    plan = compileExec({ rec, process: proc, initPid: rec.pid, lastCap: lastCap(), preserveFds: o.preserveFds, consoleFd: con ? 5 + o.preserveFds : undefined }).ops;
+    plan = compileExec({ rec, process: proc, initPid: rec.pid, lastCap: lastCap(), preserveFds: o.preserveFds, consoleFd: con ? 5 + o.preserveFds : undefined, seccomp }).ops;
     log.debug(`exec plan: ${plan.map((x, k) => `${k}:${x.code}`).join(' ')}`);
     spawned = n.spawnInit(INIT_PATH, encodePlan(plan), [0, 1, 2], o.preserveFds, con ? [con.initFd] : []);
   } catch (e) {
@@ -279,7 +289,24 @@ export async function execContainer(store: StateStore, o: ExecOptions): Promise<
     for (;;) {
       const msg = n.recvMsg(syncFd, timeout);
       if (msg === null) throw new HeziError('exec process exited before it was ready');
+      if (msg.fd >= 0 && msg.type !== Msg.SECCOMP_FD) closeQuietly(msg.fd);
       if (msg.type === Msg.ERROR) throw execError(plan, msg.op, msg.err);
+      if (msg.type === Msg.SECCOMP_FD) {
+        // the notify listener of this process: to the seccomp agent (runc: status running, the init's pid)
+        try {
+          if (msg.fd < 0) throw new HeziError('the exec process sent no seccomp listener');
+          sendSeccompListener(seccompProfile?.listenerPath ?? '', msg.fd, {
+            ociVersion: OCI_VERSION,
+            pid,
+            metadata: seccompProfile?.listenerMetadata,
+            state: { ociVersion: rec.ociVersion, id: rec.id, status: 'running', pid: rec.pid, bundle: rec.bundle, annotations: rec.annotations },
+          });
+        } finally {
+          closeQuietly(msg.fd);
+        }
+        n.sendMsg(syncFd, Msg.ACK);
+        continue;
+      }
       if (msg.type === Msg.PID) {
         pid = msg.pid;
         reap(n, initPid);

@@ -90,7 +90,7 @@ export class StateStore {
     try {
       return fs
         .readdirSync(this.root, { withFileTypes: true })
-        .filter((d) => d.isDirectory())
+        .filter((d) => d.isDirectory() && d.name !== '.seccomp-cache') // compiled seccomp filters (runtime/seccomp.ts)
         .map((d) => d.name)
         .sort();
     } catch (e) {
