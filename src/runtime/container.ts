@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import { parseSignal } from '../linux/signals';
 import { destroyCgroup } from './cgroups';
+import { cgroupPids as managerPids, thaw } from '../linux/cgroups/manager';
 import { E, HeziError } from './errors';
 import { hookState, runHooks, runHooksWarnOnly } from './hooks';
 import { log } from './log';
@@ -186,17 +187,11 @@ export function containerPids(rec: ContainerRecord): number[] {
   return out;
 }
 
+/** every process in the container's cgroup, sub-cgroups included (exec --cgroup) */
 function cgroupPids(rec: ContainerRecord): number[] | undefined {
-  const paths = rec.cgroupPaths;
-  if (!paths) return undefined;
-  const dir = paths[''] ?? paths['pids'] ?? paths['memory'] ?? Object.values(paths)[0];
-  if (!dir) return undefined;
+  if (!rec.cgroupPaths || Object.keys(rec.cgroupPaths).length === 0) return undefined;
   try {
-    return fs
-      .readFileSync(`${dir}/cgroup.procs`, 'latin1')
-      .split('\n')
-      .filter(Boolean)
-      .map(Number);
+    return managerPids(rec.cgroupPaths);
   } catch {
     return undefined;
   }
@@ -218,6 +213,14 @@ export function remove(store: StateStore, id: string, force: boolean): void {
     if (!can.deleteWithoutForce(status) && !force) throw E.notStopped(id, status);
     if (rec && status !== 'stopped' && status !== 'creating') {
       for (const pid of containerPids(rec)) signalProcess(pid, 9);
+      // frozen tasks cannot die until they are thawed
+      if (status === 'paused' && rec.cgroupPaths) {
+        try {
+          thaw(rec.cgroupPaths);
+        } catch {
+          /* destroy thaws again */
+        }
+      }
       waitGone(rec);
     } else if (rec) {
       // the init is gone, but without a pid namespace its children may live on in the cgroup

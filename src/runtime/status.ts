@@ -11,8 +11,9 @@ export type Status = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
 export function deriveStatus(rec: ContainerRecord | undefined, fifoPath: string): Status {
   if (!rec || rec.pid <= 0) return 'creating';
   if (!processAlive(rec.pid, rec.startTime)) return 'stopped';
-  if (fs.existsSync(fifoPath)) return 'created';
+  // runc: a frozen container is paused, even one that was never started
   if (isFrozen(rec)) return 'paused';
+  if (fs.existsSync(fifoPath)) return 'created';
   return 'running';
 }
 
