@@ -91,6 +91,8 @@ enum hz_op : uint32_t {
                               mount("", path, NULL, MS_REMOUNT|MS_BIND|MS_RDONLY|kept flags|extra, NULL).
                               Used for a read-only root and for bind mounts with "ro". */
   HZ_OP_CHOWN = 22,        /* (str path, int uid, int gid) */
+  HZ_OP_LOOPBACK_UP = 24,  /* ()  bring "lo" up in the current network namespace (SIOCGIFFLAGS, then
+                              SIOCSIFFLAGS with IFF_UP), as runc and crun do for a new netns */
   HZ_OP_CHROOT = 23,       /* (str newroot)  chdir(newroot); chroot("."); chdir("/"). For containers
                               without a mount namespace (as runc does), where pivot_root/MS_MOVE would
                               change the host's root. */

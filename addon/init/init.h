@@ -65,6 +65,7 @@ int op_chdir(const hz_opv *o, int *status);
 int op_pivot_root(const hz_opv *o, int *status);
 int op_move_root(const hz_opv *o, int *status);
 int op_chroot(const hz_opv *o, int *status);
+int op_loopback_up(const hz_opv *o, int *status);
 int op_join_keyring(const hz_opv *o, int *status);
 int op_mask_path(const hz_opv *o, int *status);
 int op_readonly_path(const hz_opv *o, int *status);

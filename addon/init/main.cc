@@ -48,6 +48,7 @@ static const op_desc kOps[] = {
     {HZ_OP_PIVOT_ROOT, "s", op_pivot_root},
     {HZ_OP_MOVE_ROOT, "s", op_move_root},
     {HZ_OP_CHROOT, "s", op_chroot},
+    {HZ_OP_LOOPBACK_UP, "", op_loopback_up},
     {HZ_OP_MASK_PATH, "s", op_mask_path},
     {HZ_OP_READONLY_PATH, "s", op_readonly_path},
     {HZ_OP_REMOUNT_RO, "si", op_remount_ro},

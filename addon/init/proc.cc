@@ -4,6 +4,9 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/close_range.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <poll.h>
@@ -236,6 +239,22 @@ int op_seccomp(const hz_opv *o, int *status) {
   /* a notify filter: the listener fd goes to the runtime (for the seccomp agent), never to the container */
   if (flags & (1u << 3) /* SECCOMP_FILTER_FLAG_NEW_LISTENER */) return seccomp_listener_handoff((int)r);
   return 0;
+}
+
+int op_loopback_up(const hz_opv *o, int *status) {
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return errno;
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  memcpy(ifr.ifr_name, "lo", 3);
+  int err = 0;
+  if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) err = errno;
+  else if (!(ifr.ifr_flags & IFF_UP)) {
+    ifr.ifr_flags |= IFF_UP;
+    if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0) err = errno;
+  }
+  close(fd);
+  return err;
 }
 
 int op_join_keyring(const hz_opv *o, int *status) {

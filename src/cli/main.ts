@@ -23,6 +23,7 @@ export const COMMANDS: Record<string, () => CommandModule> = {
   exec: () => require('./exec'),
   list: () => require('./list'),
   spec: () => require('./spec'),
+  features: () => require('./features'),
   pause: () => require('./pause'),
   resume: () => require('./resume'),
   update: () => require('./update'),

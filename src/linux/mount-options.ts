@@ -104,14 +104,19 @@ const RECURSIVE: Record<string, [boolean, number]> = {
   rnosymfollow: [false, MOUNT_ATTR.NOSYMFOLLOW],
   rsymfollow: [true, MOUNT_ATTR.NOSYMFOLLOW],
 };
+/** atime is one 3-way setting for mount_setattr: clear the whole _ATIME field, set one value
+ *  (clearing noatime/relatime/strictatime leaves the kernel default, relatime) */
 const RECURSIVE_ATIME: Record<string, number> = {
   rrelatime: MOUNT_ATTR.RELATIME,
   rnoatime: MOUNT_ATTR.NOATIME,
   rstrictatime: MOUNT_ATTR.STRICTATIME,
+  ratime: MOUNT_ATTR.RELATIME,
+  rnorelatime: MOUNT_ATTR.RELATIME,
+  rnostrictatime: MOUNT_ATTR.RELATIME,
 };
 
 /** Options runc knows and hezi accepts without acting on them. */
-const IGNORED = new Set(['tmpcopyup', 'norelatime-ignored']);
+const IGNORED = new Set(['tmpcopyup']);
 
 export interface ParsedMountOptions {
   flags: number;
@@ -170,4 +175,5 @@ export const KNOWN_MOUNT_OPTIONS: readonly string[] = [
   ...Object.keys(PROPAGATION),
   ...Object.keys(RECURSIVE),
   ...Object.keys(RECURSIVE_ATIME),
+  ...IGNORED,
 ];

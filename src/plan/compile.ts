@@ -127,6 +127,9 @@ export function compile(inp: CompileInput): Plan {
     ops.push(op.writeFile('/proc/self/timens_offsets', text, 'write time namespace offsets'));
   }
 
+  // a new network namespace gets its loopback up, as runc's and crun's do
+  if (created.includes('network')) ops.push(op.loopbackUp());
+
   // 4. the container process: born in its cgroup, pid 1 of a new pid namespace, session leader
   ops.push(op.sync(SyncTag.CGROUP, 'place the init in its cgroup'));
   ops.push(op.fork());

@@ -25,6 +25,7 @@ export const OpCode = {
   REMOUNT_RO: 21,
   CHOWN: 22,
   CHROOT: 23,
+  LOOPBACK_UP: 24,
   SETHOSTNAME: 30,
   SETDOMAINNAME: 31,
   SETRLIMIT: 32,
@@ -132,6 +133,7 @@ export const op = {
   }),
   chdir: (path: string, what: string): Op => ({ code: 'CHDIR', args: [s(path)], what }),
   pivotRoot: (newroot: string): Op => ({ code: 'PIVOT_ROOT', args: [s(newroot)], what: `pivot_root to ${newroot}` }),
+  loopbackUp: (): Op => ({ code: 'LOOPBACK_UP', args: [], what: 'bring the loopback interface up' }),
   chroot: (newroot: string): Op => ({ code: 'CHROOT', args: [s(newroot)], what: `chroot to ${newroot}` }),
   joinKeyring: (name: string, perm: number): Op => ({
     code: 'JOIN_KEYRING',

@@ -85,8 +85,7 @@ describeRoot('cgroups (v1 / hybrid host)', () => {
     expect(cgroupDirsNamed(c.id)).toEqual([]);
   });
 
-  const noNsView = 'without a cgroup namespace, /sys/fs/cgroup shows the container\'s own cgroups (runc binds them)';
-  (isRunc() ? it : it.fails)(`${noNsView}${isRunc() ? '' : ' [hezi fails until src/plan/compile.ts binds plannedCgroupPaths() instead of the runtime\'s own cgroups]'}`, () => {
+  it('without a cgroup namespace, /sys/fs/cgroup shows the container\'s own cgroups (runc binds them)', () => {
     const out = runOk(withResources({ memory: { limit: 40 * MiB }, pids: { limit: 33 } }), 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max');
     expect(out).toBe(`${40 * MiB}\n33\n`);
   });

@@ -121,6 +121,21 @@ describeRoot('namespaces', () => {
     expect(noNs.trim().split('\n').sort()).toEqual(hostIfaces);
   });
 
+  it('a new network namespace has lo up with 127.0.0.1 (as runc and crun), in a user namespace too', () => {
+    const out = runOk(undefined, 'ip -o link show lo; ip -o addr show lo');
+    expect(out).toMatch(/lo: <LOOPBACK,UP,LOWER_UP>/);
+    expect(out).toMatch(/inet 127\.0\.0\.1\/8/);
+    const userns = runOk(
+      (s) => {
+        s.linux.namespaces.push({ type: 'user' });
+        s.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+        s.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      },
+      'ip -o link show lo',
+    );
+    expect(userns).toMatch(/lo: <LOOPBACK,UP,LOWER_UP>/);
+  });
+
   it('a uts namespace carries the configured hostname; the host keeps its own', () => {
     const hostBefore = fs.readFileSync('/proc/sys/kernel/hostname', 'utf8');
     const out = runOk({ hostname: 'hezi-uts-test' }, 'hostname; cat /proc/sys/kernel/hostname');

@@ -1,0 +1,37 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseFeatures } from '../../spec';
+import { features } from '../../src/runtime/features';
+import { parseMountOptions } from '../../src/linux/mount-options';
+
+const SCHEMA_DIR = path.resolve(__dirname, '../../../shared/runtime-spec/schema');
+
+describe('features', () => {
+  const doc = features();
+
+  it('parses with the spec/ features schema', () => {
+    const r = parseFeatures(JSON.parse(JSON.stringify(doc)));
+    expect(r.ok ? [] : r.errors).toEqual([]);
+  });
+
+  it('validates against runtime-spec features-schema.json (python jsonschema)', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hezi-features-')), 'f.json');
+    fs.writeFileSync(file, JSON.stringify(doc));
+    const out = execFileSync('python3', [path.join(__dirname, '../support/jsonschema-validate.py'), path.join(SCHEMA_DIR, 'features-schema.json'), file], { encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual([]);
+  });
+
+  it('lists every mount option the planner understands, and each is understood', () => {
+    const opts = doc['mountOptions'] as string[];
+    for (const o of ['rro', 'rbind', 'nosymfollow', 'rshared', 'ratime', 'tmpcopyup']) expect(opts).toContain(o);
+    for (const o of opts) expect(parseMountOptions([o]).data, o).toEqual([]);
+  });
+
+  it('names all eight namespaces and the OCI version range', () => {
+    expect((doc['linux'] as { namespaces: string[] }).namespaces).toEqual(['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts']);
+    expect(doc['ociVersionMax']).toBe('1.3.0');
+  });
+});
