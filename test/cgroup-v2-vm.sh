@@ -20,7 +20,7 @@ if [ "${HEZI_IN_VM:-}" != 1 ]; then
     [ -e "$repo/$f" ] || { echo "cgroup-v2-vm: $repo/$f is missing: build on the host first" >&2; exit 2; }
   done
   [ "$(id -u)" = 0 ] || { echo "cgroup-v2-vm: needs root" >&2; exit 2; }
-  vm=${RUN_IN_VM:-/work/shared/vm/run-in-vm.sh}
+  vm=${RUN_IN_VM:-$repo/../shared/vm/run-in-vm.sh}
   [ -x "$vm" ] || { echo "cgroup-v2-vm: no VM launcher at $vm" >&2; exit 2; }
   cd "$repo" || exit 2
   # the rootfs is made here: busybox's applet symlinks take ~2 min under TCG, <1 s on the host
