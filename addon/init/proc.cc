@@ -354,7 +354,8 @@ int op_lookup_exec(const hz_opv *o, int *status) {
 int op_close_fds(const hz_opv *o, int *status) {
   unsigned from = (unsigned)arg_int(o, 0);
   if (syscall(SYS_close_range, from, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return 0;
-  if (errno != ENOSYS && errno != EINVAL) return errno;
+  /* ENOSYS/EINVAL: an old kernel; EPERM: a seccomp profile that predates close_range (Docker's
+   * older default) is already loaded: set FD_CLOEXEC one by one, as runc does */
   return set_cloexec_from(from);
 }
 
