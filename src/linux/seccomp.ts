@@ -165,6 +165,8 @@ export interface PlanEnv {
   nativeArch: number;
   /** does this kernel accept these seccomp(2) flag bits */
   flagSupported: (bits: number) => boolean;
+  /** does this kernel have this action (SECCOMP_GET_ACTION_AVAIL); absent: assume it does */
+  actionSupported?: (action: number) => boolean;
 }
 
 /** A profile problem, with the JSON path it is about. */
@@ -178,9 +180,10 @@ export class SeccompConfigError extends Error {
   }
 }
 
-function actionValue(name: string, errnoRet: number | undefined, where: string, errnoWhere: string): number {
+function actionValue(name: string, errnoRet: number | undefined, where: string, errnoWhere: string, env: PlanEnv): number {
   if (!Object.prototype.hasOwnProperty.call(SCMP_ACT, name)) throw new SeccompConfigError(where, `unknown action ${JSON.stringify(name)}`);
   const act = name as ActionName;
+  if (env.actionSupported && !env.actionSupported(SCMP_ACT[act])) throw new SeccompConfigError(where, `${act} is not supported by this kernel`);
   if (errnoRet !== undefined) {
     if (!TAKES_ERRNO.has(act)) throw new SeccompConfigError(errnoWhere, `${act} does not take an errno (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE do)`);
     if (!Number.isInteger(errnoRet) || errnoRet < 0 || errnoRet > RET_DATA_MAX)
@@ -203,7 +206,7 @@ function u64(v: number, where: string): bigint {
 export function planSeccomp(s: LinuxSeccomp, env: PlanEnv): SeccompPlan {
   const base = 'linux.seccomp';
   const notes: string[] = [];
-  const defaultAction = actionValue(s.defaultAction, s.defaultErrnoRet, `${base}.defaultAction`, `${base}.defaultErrnoRet`);
+  const defaultAction = actionValue(s.defaultAction, s.defaultErrnoRet, `${base}.defaultAction`, `${base}.defaultErrnoRet`, env);
   if (s.defaultAction === 'SCMP_ACT_NOTIFY')
     throw new SeccompConfigError(`${base}.defaultAction`, 'SCMP_ACT_NOTIFY cannot be the default action (the listener could not be handed over)');
   if (s.listenerMetadata !== undefined && s.listenerPath === undefined)
@@ -226,7 +229,7 @@ export function planSeccomp(s: LinuxSeccomp, env: PlanEnv): SeccompPlan {
   let notify = false;
   (s.syscalls ?? []).forEach((sc, i) => {
     const where = `${base}.syscalls[${i}]`;
-    const action = actionValue(sc.action, sc.errnoRet, `${where}.action`, `${where}.errnoRet`);
+    const action = actionValue(sc.action, sc.errnoRet, `${where}.action`, `${where}.errnoRet`, env);
     const args = (sc.args ?? []).map((a, k) => {
       const aw = `${where}.args[${k}]`;
       if (!Number.isInteger(a.index) || a.index < 0 || a.index > MAX_ARG_INDEX)
@@ -313,7 +316,7 @@ export interface LibseccompInfo {
 
 type NativeSeccomp = Pick<
   import('../native/addon').Native,
-  'seccompInfo' | 'seccompCompile' | 'seccompProbeFlags' | 'strerror'
+  'seccompInfo' | 'seccompCompile' | 'seccompProbeFlags' | 'seccompProbeAction' | 'strerror'
 >;
 
 const EFAULT = 14;
@@ -353,7 +356,16 @@ export function compileSeccomp(s: LinuxSeccomp, o: CompileOptions = {}): Seccomp
     throw new SeccompError(
       `linux.seccomp is set, but libseccomp cannot be loaded (${info.error ?? 'unknown error'}): install libseccomp2 (libseccomp.so.2)`,
     );
-  const plan = planSeccomp(s, { nativeArch: info.nativeArch ?? 0, flagSupported: (bits) => kernelFlagSupported(bits, n) });
+  const actions = new Map<number, boolean>();
+  const plan = planSeccomp(s, {
+    nativeArch: info.nativeArch ?? 0,
+    flagSupported: (bits) => kernelFlagSupported(bits, n),
+    actionSupported: (a) => {
+      let ok = actions.get(a);
+      if (ok === undefined) actions.set(a, (ok = n.seccompProbeAction(a) === 0));
+      return ok;
+    },
+  });
   const version = `${info.major}.${info.minor}.${info.micro}`;
   const base = { flags: plan.flags, listener: plan.listener, notes: plan.notes };
 

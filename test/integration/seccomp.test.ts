@@ -299,6 +299,25 @@ for (const nnp of [true, false]) {
   });
 }
 
+describeRoot('seccomp notify with flags', () => {
+  itRuncFails('runc 1.1.5 refuses every seccomp flag ("not yet supported")', 'TSYNC and WAIT_KILLABLE_RECV with a listener', () => {
+    if (!HAS_PYTHON) return;
+    const agent = startAgent(28);
+    const r = runContainer(
+      withSeccomp({
+        defaultAction: 'SCMP_ACT_ALLOW',
+        listenerPath: agent.socket,
+        flags: ['SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'],
+        syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_NOTIFY' }],
+      }),
+      'mkdir /dev/shm/x; echo rc=$?',
+    );
+    expect(r.status, describeResult(r)).toBe(0);
+    expect(r.stdout).toBe('rc=1\n');
+    expect(agentLog(agent.out).length).toBeGreaterThanOrEqual(1);
+  });
+});
+
 describeRoot('seccomp and exec: an exec\'d process gets the container\'s filter', () => {
   for (const nnp of [true, false]) {
     it(`noNewPrivileges ${nnp}: Seccomp 2 and the blocked syscall fails`, () => {

@@ -229,6 +229,7 @@ function makeFake() {
     calls,
     seccompInfo: () => ({ loaded: true as const, major: 2, minor: 5, micro: 4, apiLevel: 6, nativeArch: X86_64 }),
     seccompProbeFlags: (_f: number) => 14, // EFAULT: known
+    seccompProbeAction: (_a: number) => 0,
     strerror: (e: number) => (e === 22 ? 'Invalid argument' : `Unknown error ${e}`),
     seccompCompile: (d: { rules: Array<{ name: string }> }) => {
       calls.push(d);
@@ -271,6 +272,13 @@ describe('seccomp: compileSeccomp', () => {
     );
     expect(() => compileSeccomp(two, { native: fakeNative({ seccompCompile: fail('arch', 0) as never }) })).toThrow(
       /^linux\.seccomp\.architectures\[0\]: not supported by libseccomp 2\.5\.4/,
+    );
+  });
+
+  it('an action the kernel lacks (SECCOMP_GET_ACTION_AVAIL) fails with its path', () => {
+    const n = fakeNative({ seccompProbeAction: ((a: number) => (a === SCMP_ACT.SCMP_ACT_LOG ? 95 : 0)) as never });
+    expect(() => compileSeccomp({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['x'], action: 'SCMP_ACT_LOG' }] }, { native: n })).toThrow(
+      'linux.seccomp.syscalls[0].action: SCMP_ACT_LOG is not supported by this kernel',
     );
   });
 
