@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Spec } from '../../spec';
+import { apparmorEnabled } from '../linux/apparmor';
 import { CAPABILITIES } from '../linux/capabilities';
 import { RLIMITS } from '../linux/rlimits';
 
@@ -27,6 +28,11 @@ export const checks: Record<string, Check> = {
       return [`root.path: ${p}: no such file or directory`];
     }
     return [];
+  },
+  apparmor({ spec }) {
+    // a security profile that cannot be applied is an error, never silently dropped (runc too)
+    if (!spec.process?.apparmorProfile || apparmorEnabled()) return [];
+    return [`process.apparmorProfile: AppArmor is not enabled on this host, cannot apply "${spec.process.apparmorProfile}"`];
   },
   processPresent({ spec }) {
     return spec.process ? [] : ['process: is required'];

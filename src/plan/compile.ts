@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Spec } from '../../spec';
+import { apparmorExecAttr } from '../linux/apparmor';
 import { capMask } from '../linux/capabilities';
 import { AT_RECURSIVE, MS, parseMountOptions, propagationFlag } from '../linux/mount-options';
 import { JOIN_ORDER, NS, NsType } from '../linux/namespaces';
@@ -287,6 +288,8 @@ export function compile(inp: CompileInput): Plan {
   // with no_new_privs, seccomp goes as late as possible (runc): right before exec, so the profile
   // need not allow what the init does; a listener must reach the runtime, so then before READY
   const lateSeccomp = proc?.noNewPrivileges ? inp.seccomp : undefined;
+  // AppArmor: the profile takes effect at the execve (runc writes it at the same point)
+  if (proc?.apparmorProfile) ops.push(op.writeFile(apparmorExecAttr(), `exec ${proc.apparmorProfile}`, `apply AppArmor profile "${proc.apparmorProfile}"`));
   if (lateSeccomp?.listener) ops.push(op.seccomp(lateSeccomp.bpf, lateSeccomp.flags));
   ops.push(op.ready());
   ops.push(op.waitFifo());

@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Process } from '../../spec';
 import { OCI_VERSION } from '../../spec/constants';
+import { apparmorEnabled, apparmorExecAttr } from '../linux/apparmor';
 import { JOIN_ORDER, NS, NsType } from '../linux/namespaces';
 import { lastCap } from '../linux/proc';
 import { RLIMITS } from '../linux/rlimits';
@@ -220,6 +221,10 @@ export function compileExec(inp: ExecPlanInput): { ops: Op[] } {
   ops.push(...procOps);
   // with no_new_privs seccomp goes last (processOps placed it otherwise); a listener before READY
   const lateSeccomp = proc.noNewPrivileges ? inp.seccomp : undefined;
+  // AppArmor: the profile takes effect at the execve (runc writes it at the same point)
+  if (proc.apparmorProfile && !apparmorEnabled())
+    throw new HeziError(`process.apparmorProfile: AppArmor is not enabled on this host, cannot apply "${proc.apparmorProfile}"`);
+  if (proc.apparmorProfile) ops.push(op.writeFile(apparmorExecAttr(), `exec ${proc.apparmorProfile}`, `apply AppArmor profile "${proc.apparmorProfile}"`));
   if (lateSeccomp?.listener) ops.push(op.seccomp(lateSeccomp.bpf, lateSeccomp.flags));
   ops.push(op.ready());
   if (lateSeccomp && !lateSeccomp.listener) ops.push(op.seccomp(lateSeccomp.bpf, lateSeccomp.flags));

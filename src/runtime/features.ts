@@ -3,6 +3,7 @@
  * implements on this host.
  */
 import * as fs from 'node:fs';
+import { apparmorEnabled } from '../linux/apparmor';
 import { CAPABILITY_NAMES } from '../linux/capabilities';
 import { KNOWN_MOUNT_OPTIONS } from '../linux/mount-options';
 import { NS_TYPES } from '../linux/namespaces';
@@ -31,7 +32,7 @@ export function features(): Record<string, unknown> {
         rdma: cgroup1 ? fs.existsSync('/sys/fs/cgroup/rdma') : cgroup2,
       },
       seccomp: seccompFeatures(),
-      apparmor: { enabled: false },
+      apparmor: { enabled: apparmorEnabled() },
       selinux: { enabled: false },
       intelRdt: { enabled: false },
       mountExtensions: { idmap: { enabled: false } },

@@ -51,6 +51,18 @@ describeRoot('errors: invalid configs and bundles', () => {
     expect(r.stderr).toMatch(/linux\.namespaces/);
   });
 
+  const hostHasAppArmor = (() => {
+    try {
+      return fs.readFileSync('/sys/module/apparmor/parameters/enabled', 'utf8').trim() === 'Y';
+    } catch {
+      return false;
+    }
+  })();
+  (hostHasAppArmor ? it.skip : it)('an AppArmor profile on a host without AppArmor fails create (never silently dropped) [this host has no AppArmor]', () => {
+    const r = expectCreateFails({ process: { apparmorProfile: 'docker-default' } });
+    expect(r.stderr).toMatch(/apparmor|AppArmor/);
+  });
+
   it('a missing executable fails at create (not at start) and leaves nothing behind', () => {
     const r = expectCreateFails(undefined, ['/nonexistent/binary']);
     expect(r.stderr).toContain('/nonexistent/binary');

@@ -1,0 +1,18 @@
+import * as fs from 'node:fs';
+
+/** AppArmor is enabled on this host (the kernel module says "Y"). */
+export function apparmorEnabled(): boolean {
+  try {
+    return fs.readFileSync('/sys/module/apparmor/parameters/enabled', 'latin1').trim() === 'Y';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Where the profile for the next execve is written, as runc does: "exec <profile>" into the
+ * LSM-specific attr file on kernels that have it, else the shared one.
+ */
+export function apparmorExecAttr(): string {
+  return fs.existsSync('/proc/self/attr/apparmor/exec') ? '/proc/self/attr/apparmor/exec' : '/proc/self/attr/exec';
+}
