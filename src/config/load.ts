@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Spec } from '../../spec';
 import { HeziError } from '../runtime/errors';
-import { validate } from './validate';
+import { configWarnings, validate } from './validate';
+import { log } from '../runtime/log';
 
 /**
  * Read and validate `<bundle>/config.json`. The schema module (zod) is loaded here and only
@@ -28,5 +29,6 @@ export function loadConfig(bundle: string): Spec {
   if (!parsed.ok) throw new HeziError(`invalid config: ${parsed.errors.join('; ')}`);
   const problems = validate({ spec: parsed.value, bundle });
   if (problems.length) throw new HeziError(`invalid config: ${problems.join('; ')}`);
+  for (const w of configWarnings({ spec: parsed.value, bundle })) log.warn(w);
   return parsed.value;
 }

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import type { Spec } from '../../spec';
 import { apparmorEnabled } from '../linux/apparmor';
 import { CAPABILITIES } from '../linux/capabilities';
+import { lastCap } from '../linux/proc';
 import { RLIMITS } from '../linux/rlimits';
 
 export interface CheckContext {
@@ -52,17 +53,6 @@ export const checks: Record<string, Check> = {
     return (spec.process?.env ?? []).flatMap((e, i) =>
       e.includes('=') ? [] : [`process.env[${i}]: must have the form KEY=value, got "${e}"`],
     );
-  },
-  capabilities({ spec }) {
-    const caps = spec.process?.capabilities;
-    if (!caps) return [];
-    const out: string[] = [];
-    for (const set of ['bounding', 'effective', 'inheritable', 'permitted', 'ambient'] as const) {
-      (caps[set] ?? []).forEach((name, i) => {
-        if (CAPABILITIES[name] === undefined) out.push(`process.capabilities.${set}[${i}]: unknown capability "${name}"`);
-      });
-    }
-    return out;
   },
   rlimits({ spec }) {
     const out: string[] = [];
@@ -185,6 +175,31 @@ export const checks: Record<string, Check> = {
     return out;
   },
 };
+
+/**
+ * Things that are not errors but must be said (config.md: a capability that cannot be mapped or
+ * granted MUST be logged as a warning, and runtimes SHOULD NOT fail).
+ */
+export const warnings: Record<string, Check> = {
+  capabilities({ spec }) {
+    const caps = spec.process?.capabilities;
+    if (!caps) return [];
+    const out: string[] = [];
+    const last = lastCap();
+    for (const set of ['bounding', 'effective', 'inheritable', 'permitted', 'ambient'] as const) {
+      (caps[set] ?? []).forEach((name, i) => {
+        const bit = CAPABILITIES[name];
+        if (bit === undefined) out.push(`process.capabilities.${set}[${i}]: unknown capability "${name}", ignored`);
+        else if (bit > last) out.push(`process.capabilities.${set}[${i}]: ${name} is not known to this kernel, ignored`);
+      });
+    }
+    return out;
+  },
+};
+
+export function configWarnings(ctx: CheckContext): string[] {
+  return Object.values(warnings).flatMap((c) => c(ctx));
+}
 
 export function validate(ctx: CheckContext): string[] {
   return Object.values(checks).flatMap((c) => c(ctx));

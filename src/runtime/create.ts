@@ -218,9 +218,10 @@ function answerSync(n: import('../native/addon').Native, fd: number, tag: number
     case SyncTag.CREATE_RUNTIME: {
       const state = hookState({ ...c.base, status: 'creating', pid: c.containerPid });
       try {
-        // runtime.md: the status is "creating" until create has finished (runc passes the same;
-        // crun says "created", which the older runtime-tools hooks_stdin test expects)
-        runHooks('prestart', c.spec.hooks?.prestart, state);
+        // runtime.md: "created" is the status "after step 2" and prestart is step 3, so prestart
+        // hooks see "created" (as crun; the runtime-tools hooks_stdin test checks it; runc 1.1 says
+        // "creating"). createRuntime/createContainer keep runc's "creating".
+        runHooks('prestart', c.spec.hooks?.prestart, hookState({ ...c.base, status: 'created', pid: c.containerPid }));
         runHooks('createRuntime', c.spec.hooks?.createRuntime, state);
       } catch (e) {
         n.sendMsg(fd, c.Msg.ABORT);

@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import { expect, it } from 'vitest';
-import { describeResult, describeRoot, expectNothingLeftBehind, runContainer, runOk, type Spec } from '../support/bundle';
+import { describeResult, describeRoot, expectNothingLeftBehind, itRuncFails, runContainer, runOk, type Spec } from '../support/bundle';
 import {
   CAPABILITIES,
   capLines,
@@ -96,6 +96,13 @@ describeRoot('process: capabilities', () => {
     expect(without.stderr).toMatch(/Operation not permitted/);
     const withChown = runContainer(withCaps({ bounding: ['CAP_CHOWN'], effective: ['CAP_CHOWN'], permitted: ['CAP_CHOWN'] }), cmd);
     expect(withChown.stdout).toBe('rc=0\n');
+  });
+
+  itRuncFails('runc 1.1 warns only on stderr of its own log format; the container runs there too', 'an unknown capability name is a warning, not an error (config.md: SHOULD NOT fail); the known ones apply', () => {
+    const r = runContainer(withCaps({ bounding: ['CAP_KILL', 'CAP_TEST'], effective: ['CAP_KILL', 'CAP_TEST'], permitted: ['CAP_KILL'] }), 'grep CapBnd /proc/self/status');
+    expect(r.status, describeResult(r)).toBe(0);
+    expect(r.stdout).toBe('CapBnd:\t0000000000000020\n');
+    expect(r.stderr).toMatch(/level=warning msg=.*process\.capabilities\.bounding\[1\]: unknown capability \\?"CAP_TEST\\?", ignored/);
   });
 
   it('a capability the host cannot grant fails the container, leaving nothing behind', () => {
