@@ -18,6 +18,13 @@ describe('argument parsing (runc conventions)', () => {
     expect(a.values['bundle']).toBe('/b');
     expect(a.values['no-pivot']).toBe(true);
   });
+  it("accepts containerd's single-dash long form (restore -no-subreaper) like urfave/cli", () => {
+    const opts = { ...GLOBAL_OPTIONS, 'no-subreaper': { type: 'boolean' as const, describe: '' }, bundle: { type: 'string' as const, describe: '' } };
+    const a = parseArgs(['-no-subreaper', '-bundle', '/b', 'c1'], opts);
+    expect(a.values['no-subreaper']).toBe(true);
+    expect(a.values['bundle']).toBe('/b');
+    expect(a.positionals).toEqual(['c1']);
+  });
   it('parses numbers and booleans with values', () => {
     const a = parseArgs(['--preserve-fds', '2', '--no-new-keyring=false', 'x'], createOpts);
     expect(a.values['preserve-fds']).toBe(2);
