@@ -279,29 +279,6 @@ Napi::Value SeccompProbeFlags(const Napi::CallbackInfo &info) {
   return Napi::Number::New(env, r < 0 ? errno : 0);
 }
 
-/* unixConnect(path) → fd of a connected AF_UNIX SOCK_STREAM socket (CLOEXEC) */
-Napi::Value UnixConnect(const Napi::CallbackInfo &info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsString()) return ThrowType(env, "unixConnect(path: string)");
-  std::string path = info[0].As<Napi::String>().Utf8Value();
-  struct sockaddr_un sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sun_family = AF_UNIX;
-  if (path.size() >= sizeof sa.sun_path) return Throw(env, ENAMETOOLONG, "connect");
-  memcpy(sa.sun_path, path.c_str(), path.size() + 1);
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return Throw(env, errno, "socket");
-  int r;
-  do r = connect(fd, (struct sockaddr *)&sa, sizeof sa);
-  while (r < 0 && errno == EINTR);
-  if (r < 0) {
-    int e = errno;
-    close(fd);
-    return Throw(env, e, "connect");
-  }
-  return Napi::Number::New(env, fd);
-}
-
 /* sendFds(sock, data: Buffer, fds: number[]) → bytes sent by one sendmsg carrying fds as SCM_RIGHTS */
 Napi::Value SendFds(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
@@ -347,6 +324,5 @@ void RegisterSeccomp(Napi::Env env, Napi::Object exports) {
   exports.Set("seccompCompile", Napi::Function::New(env, SeccompCompile, "seccompCompile"));
   exports.Set("seccompProbeAction", Napi::Function::New(env, SeccompProbeAction, "seccompProbeAction"));
   exports.Set("seccompProbeFlags", Napi::Function::New(env, SeccompProbeFlags, "seccompProbeFlags"));
-  exports.Set("unixConnect", Napi::Function::New(env, UnixConnect, "unixConnect"));
   exports.Set("sendFds", Napi::Function::New(env, SendFds, "sendFds"));
 }

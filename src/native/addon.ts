@@ -87,8 +87,6 @@ export interface Native {
   seccompProbeAction(action: number): number;
   /** errno of seccomp(SECCOMP_SET_MODE_FILTER, flags, NULL): EFAULT when the kernel knows the flags */
   seccompProbeFlags(flags: number): number;
-  /** a connected AF_UNIX SOCK_STREAM socket (CLOEXEC) */
-  unixConnect(path: string): number;
   /** one sendmsg of `data` with `fds` as SCM_RIGHTS; returns the bytes sent */
   sendFds(sock: number, data: Buffer, fds: number[]): number;
 }

@@ -53,7 +53,7 @@ export function sendSeccompListener(listenerPath: string, fd: number, s: Listene
   const data = Buffer.from(JSON.stringify(msg));
   let sock = -1;
   try {
-    sock = n.unixConnect(listenerPath);
+    sock = n.connectUnix(listenerPath);
     let sent = n.sendFds(sock, data, [fd]);
     while (sent < data.length) sent += fs.writeSync(sock, data, sent);
   } catch (e) {
