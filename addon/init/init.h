@@ -37,6 +37,8 @@ extern hz_init_state g;
 
 /* ---- util.cc ---- */
 int64_t arg_int(const hz_opv *o, int k);
+/* one sendmsg carrying `data` and `fd` as SCM_RIGHTS; 0 or errno */
+int send_fd(int sock, const void *data, size_t len, int fd);
 const char *arg_str(const hz_opv *o, int k);         /* never NULL */
 const char *arg_str_or_null(const hz_opv *o, int k); /* "" → NULL */
 /* NUL-separated list → out[0..n-1], out[n] = NULL. Returns n, or -1 (E2BIG) when more than max. */

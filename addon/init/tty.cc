@@ -20,28 +20,6 @@
 
 namespace {
 
-/* one sendmsg: `name` as the data, the fd as one SCM_RIGHTS (what runc's SendFd sends) */
-int send_fd(int sock, int fd, const char *name) {
-  struct iovec iov = {(void *)name, strlen(name)};
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-  memset(control, 0, sizeof control);
-  struct msghdr mh;
-  memset(&mh, 0, sizeof mh);
-  mh.msg_iov = &iov;
-  mh.msg_iovlen = 1;
-  mh.msg_control = control;
-  mh.msg_controllen = sizeof control;
-  struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &fd, sizeof fd);
-  ssize_t n;
-  do n = sendmsg(sock, &mh, MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
-  return n < 0 ? errno : 0;
-}
-
 /* create `path` as an empty file (0666, whatever the umask) unless something is there already */
 int make_mount_point(const char *path) {
   mode_t old = umask(0);
@@ -98,7 +76,7 @@ int console(const hz_opv *o) {
       goto out;
     }
   }
-  if ((err = send_fd(sock, master, name)) != 0) goto out;
+  if ((err = send_fd(sock, name, strlen(name), master)) != 0) goto out;
   for (int fd = 0; fd < 3; fd++) {
     if (slave == fd) {
       fcntl(fd, F_SETFD, 0);

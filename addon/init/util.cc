@@ -93,3 +93,25 @@ int send_msg(uint32_t type, int32_t op, int32_t err, int32_t pid, int32_t status
 void die(int code) {
   for (;;) syscall(SYS_exit_group, code);
 }
+
+/* one sendmsg: `data` as the payload and `fd` as one SCM_RIGHTS (what runc's SendFd sends) */
+int send_fd(int sock, const void *data, size_t len, int fd) {
+  struct iovec iov = {(void *)data, len};
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  memset(control, 0, sizeof control);
+  struct msghdr mh;
+  memset(&mh, 0, sizeof mh);
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  mh.msg_control = control;
+  mh.msg_controllen = sizeof control;
+  struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  ssize_t n;
+  do n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  return n < 0 ? errno : 0;
+}
