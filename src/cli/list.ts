@@ -29,7 +29,9 @@ export function handler(p: Parsed, g: Globals): number {
     return 0;
   }
   if (format === 'json') {
-    process.stdout.write(JSON.stringify(items.map(({ ownerName, ...v }) => ({ ...v, owner: ownerName }))) + '\n');
+    // runc (Go) prints null for no containers; clients parse both
+    const json = items.length ? items.map(({ ownerName, ...v }) => ({ ...v, owner: ownerName })) : null;
+    process.stdout.write(JSON.stringify(json) + '\n');
     return 0;
   }
   if (format !== 'table') throw new HeziError(`invalid format option`);
