@@ -1,6 +1,7 @@
 import type { CommandSpec, Parsed } from './args';
 import type { Globals } from './globals';
 import { features } from '../runtime/features';
+import { out } from '../runtime/output';
 
 export const command: CommandSpec = {
   name: 'features',
@@ -10,6 +11,6 @@ export const command: CommandSpec = {
 };
 
 export function handler(_p: Parsed, _g: Globals): number {
-  process.stdout.write(JSON.stringify(features(), null, 4) + '\n');
+  out(JSON.stringify(features(), null, 4) + '\n');
   return 0;
 }

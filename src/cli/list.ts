@@ -3,6 +3,7 @@ import type { Globals } from './globals';
 import { list } from '../runtime/container';
 import { HeziError } from '../runtime/errors';
 import { StateStore } from '../runtime/state-store';
+import { out } from '../runtime/output';
 
 export const command: CommandSpec = {
   name: 'list',
@@ -25,18 +26,18 @@ export function handler(p: Parsed, g: Globals): number {
   const items = list(new StateStore(g.root));
   const format = str(p.values, 'format');
   if (bool(p.values, 'quiet')) {
-    process.stdout.write(items.map((i) => i.id + '\n').join(''));
+    out(items.map((i) => i.id + '\n').join(''));
     return 0;
   }
   if (format === 'json') {
     // runc (Go) prints null for no containers; clients parse both
     const json = items.length ? items.map(({ ownerName, ...v }) => ({ ...v, owner: ownerName })) : null;
-    process.stdout.write(JSON.stringify(json) + '\n');
+    out(JSON.stringify(json) + '\n');
     return 0;
   }
   if (format !== 'table') throw new HeziError(`invalid format option`);
   const rows = [['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER']];
   for (const i of items) rows.push([i.id, String(i.pid), i.status, i.bundle, i.created, i.ownerName]);
-  process.stdout.write(table(rows));
+  out(table(rows));
   return 0;
 }

@@ -6,6 +6,7 @@ import { CommandSpec, Parsed, parseArgs } from './args';
 import { GLOBAL_OPTIONS, Globals } from './globals';
 import { HeziError } from '../runtime/errors';
 import { configureLog, log } from '../runtime/log';
+import { out } from '../runtime/output';
 
 export interface CommandModule {
   command: CommandSpec;
@@ -45,7 +46,7 @@ async function main(argv: string[]): Promise<number> {
   if (top.values['log-format'] !== 'text' && top.values['log-format'] !== 'json')
     throw new HeziError(`invalid log-format: ${String(top.values['log-format'])}`);
   if (top.values['version'] === true) {
-    process.stdout.write(`hezi version 0.1.0\nspec: 1.3.0\nnode: ${process.version}\n`);
+    out(`hezi version 0.1.0\nspec: 1.3.0\nnode: ${process.version}\n`);
     return 0;
   }
   const [name0, ...rest] = top.positionals;

@@ -2,6 +2,7 @@ import { CommandSpec, Parsed, str } from './args';
 import type { Globals } from './globals';
 import { ps } from '../runtime/ps';
 import { StateStore } from '../runtime/state-store';
+import { out } from '../runtime/output';
 
 export const command: CommandSpec = {
   name: 'ps',
@@ -16,6 +17,6 @@ export const command: CommandSpec = {
 
 export function handler(p: Parsed, g: Globals): number {
   const [id, ...psArgs] = p.positionals;
-  process.stdout.write(ps(new StateStore(g.root), id ?? '', str(p.values, 'format') ?? 'table', psArgs));
+  out(ps(new StateStore(g.root), id ?? '', str(p.values, 'format') ?? 'table', psArgs));
   return 0;
 }

@@ -2,6 +2,7 @@ import type { CommandSpec, Parsed } from './args';
 import type { Globals } from './globals';
 import { view } from '../runtime/container';
 import { StateStore } from '../runtime/state-store';
+import { out } from '../runtime/output';
 
 export const command: CommandSpec = {
   name: 'state',
@@ -11,6 +12,6 @@ export const command: CommandSpec = {
 };
 
 export function handler(p: Parsed, g: Globals): number {
-  process.stdout.write(JSON.stringify(view(new StateStore(g.root), p.positionals[0] ?? ''), null, 2) + '\n');
+  out(JSON.stringify(view(new StateStore(g.root), p.positionals[0] ?? ''), null, 2) + '\n');
   return 0;
 }

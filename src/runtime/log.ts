@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { err } from './output';
 
 /** runc-compatible logging: text `time="…" level=error msg="…"` or JSON lines. */
 export interface LogOptions {
@@ -31,9 +32,9 @@ function write(level: string, msg: string, alsoStderr: boolean): void {
     } catch {
       /* a log we cannot write must not hide the error itself */
     }
-    if (alsoStderr) process.stderr.write(msg + '\n');
+    if (alsoStderr) err(msg + '\n');
   } else {
-    process.stderr.write(l);
+    err(l);
   }
 }
 
