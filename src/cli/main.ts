@@ -69,6 +69,8 @@ async function main(argv: string[]): Promise<number> {
   if (p.values['root'] !== '/run/hezi' && typeof p.values['root'] === 'string' && top.values['root'] === '/run/hezi')
     g.root = p.values['root'];
   configureLog({ file: g.log, format: g.logFormat, debug: g.debug || p.values['debug'] === true });
+  if (g.systemdCgroup || p.values['systemd-cgroup'] === true)
+    (require('../runtime/cgroups') as typeof import('../runtime/cgroups')).configureCgroups({ systemd: true });
   return mod.handler(p, g);
 }
 
