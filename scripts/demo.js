@@ -37,13 +37,10 @@ function copyWithLibs(bin) {
   }
 }
 
-const busybox = ['/bin/busybox', '/usr/bin/busybox'].find((p) => {
-  try {
-    return fs.existsSync(p) && !/dynamically/.test(execFileSync('file', ['-L', p], { encoding: 'utf8' }));
-  } catch {
-    return fs.existsSync(p);
-  }
-});
+// a static busybox (busybox-static) can be copied alone; ldd fails on a static binary
+const busybox = ['/bin/busybox', '/usr/bin/busybox'].find(
+  (p) => fs.existsSync(p) && spawnSync('ldd', [p], { stdio: 'ignore' }).status !== 0,
+);
 if (busybox) {
   fs.copyFileSync(busybox, path.join(rootfs, 'bin/busybox'));
   fs.chmodSync(path.join(rootfs, 'bin/busybox'), 0o755);
