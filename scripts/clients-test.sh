@@ -67,6 +67,8 @@ fi
 TAG=$$
 T=$(mktemp -d /tmp/hezi-clients.XXXXXX)
 chmod 0711 "$T"
+# clients drop files in their cwd (conmon writes an "oom" marker there): keep them in the work dir
+cd "$T"
 
 cleanup() {
   local rc=$?
