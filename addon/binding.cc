@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "napi_errors.h"
 #include "plan_abi.h"
 #include "spawn.h"
 
@@ -33,35 +34,11 @@ void RegisterTerm(Napi::Env env, Napi::Object exports); // addon/term.cc
 
 namespace {
 
-const char *errno_name(int err) {
-  const char *n = strerrorname_np(err);
-  return n ? n : "UNKNOWN";
-}
+using hz::errno_text;
+using hz::ThrowErrno;
+using hz::ThrowType;
 
-std::string errno_text(int err) {
-  const char *d = strerrordesc_np(err);
-  if (d) return d;
-  return "Unknown error " + std::to_string(err);
-}
-
-Napi::Value ErrnoError(Napi::Env env, int err, const char *call) {
-  Napi::Error e = Napi::Error::New(env, std::string(call) + ": " + errno_text(err));
-  Napi::Object o = e.Value();
-  o.Set("errno", Napi::Number::New(env, err));
-  o.Set("code", Napi::String::New(env, errno_name(err)));
-  o.Set("syscall", Napi::String::New(env, call));
-  return o;
-}
-
-Napi::Value ThrowErrno(Napi::Env env, int err, const char *call) {
-  Napi::Error(env, ErrnoError(env, err, call)).ThrowAsJavaScriptException();
-  return env.Undefined();
-}
-
-Napi::Value ThrowType(Napi::Env env, const char *msg) {
-  Napi::TypeError::New(env, msg).ThrowAsJavaScriptException();
-  return env.Undefined();
-}
+Napi::Value ErrnoError(Napi::Env env, int err, const char *call) { return hz::ErrnoError(env, err, call).Value(); }
 
 bool IsInt(const Napi::Value &v) { return v.IsNumber(); }
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <napi.h>
+#include "napi_errors.h"
 
 #include <string>
 #include <vector>
@@ -24,25 +25,9 @@ namespace {
 
 long sys_bpf(int cmd, union bpf_attr *attr) { return syscall(__NR_bpf, cmd, attr, sizeof(*attr)); }
 
-Napi::Error BpfError(Napi::Env env, int err, const char *call) {
-  const char *d = strerrordesc_np(err);
-  const char *n = strerrorname_np(err);
-  Napi::Error e = Napi::Error::New(env, std::string(call) + ": " + (d ? d : "Unknown error"));
-  e.Value().Set("errno", Napi::Number::New(env, err));
-  e.Value().Set("code", Napi::String::New(env, n ? n : "UNKNOWN"));
-  e.Value().Set("syscall", Napi::String::New(env, call));
-  return e;
-}
-
-Napi::Value Throw(Napi::Env env, int err, const char *call) {
-  BpfError(env, err, call).ThrowAsJavaScriptException();
-  return env.Undefined();
-}
-
-Napi::Value ThrowType(Napi::Env env, const char *msg) {
-  Napi::TypeError::New(env, msg).ThrowAsJavaScriptException();
-  return env.Undefined();
-}
+Napi::Error BpfError(Napi::Env env, int err, const char *call) { return hz::ErrnoError(env, err, call); }
+Napi::Value Throw(Napi::Env env, int err, const char *call) { return hz::ThrowErrno(env, err, call); }
+using hz::ThrowType;
 
 int OpenDir(const std::string &path) { return open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); }
 

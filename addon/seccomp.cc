@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include <napi.h>
+#include "napi_errors.h"
 
 #include <string>
 #include <vector>
@@ -101,25 +102,16 @@ bool Load() {
 }
 
 Napi::Value Throw(Napi::Env env, int err, const char *call, const char *stage = nullptr, int index = -1) {
-  const char *d = strerrordesc_np(err);
-  const char *n = strerrorname_np(err);
-  Napi::Error e = Napi::Error::New(env, std::string(call) + ": " + (d ? d : "Unknown error " + std::to_string(err)));
-  Napi::Object o = e.Value();
-  o.Set("errno", Napi::Number::New(env, err));
-  o.Set("code", Napi::String::New(env, n ? n : "UNKNOWN"));
-  o.Set("syscall", Napi::String::New(env, call));
+  Napi::Error e = hz::ErrnoError(env, err, call);
   if (stage) {
-    o.Set("stage", Napi::String::New(env, stage));
-    o.Set("index", Napi::Number::New(env, index));
+    e.Value().Set("stage", Napi::String::New(env, stage));
+    e.Value().Set("index", Napi::Number::New(env, index));
   }
   e.ThrowAsJavaScriptException();
   return env.Undefined();
 }
 
-Napi::Value ThrowType(Napi::Env env, const char *msg) {
-  Napi::TypeError::New(env, msg).ThrowAsJavaScriptException();
-  return env.Undefined();
-}
+using hz::ThrowType;
 
 /* Closes the filter context on every return path. */
 struct Ctx {

@@ -22,26 +22,14 @@
 #include <unistd.h>
 
 #include <napi.h>
+#include "napi_errors.h"
 
 #include <string>
 
 namespace {
 
-Napi::Value Throw(Napi::Env env, int err, const char *call) {
-  const char *d = strerrordesc_np(err);
-  const char *n = strerrorname_np(err);
-  Napi::Error e = Napi::Error::New(env, std::string(call) + ": " + (d ? d : "Unknown error"));
-  e.Value().Set("errno", Napi::Number::New(env, err));
-  e.Value().Set("code", Napi::String::New(env, n ? n : "UNKNOWN"));
-  e.Value().Set("syscall", Napi::String::New(env, call));
-  e.ThrowAsJavaScriptException();
-  return env.Undefined();
-}
-
-Napi::Value Usage(Napi::Env env, const char *msg) {
-  Napi::TypeError::New(env, msg).ThrowAsJavaScriptException();
-  return env.Undefined();
-}
+Napi::Value Throw(Napi::Env env, int err, const char *call) { return hz::ThrowErrno(env, err, call); }
+Napi::Value Usage(Napi::Env env, const char *msg) { return hz::ThrowType(env, msg); }
 
 Napi::Value ConnectUnix(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
