@@ -14,3 +14,17 @@ require('esbuild').buildSync({
   external: ['yargs', 'yargs/*', 'zod', '../../spec'],
   logLevel: 'warning',
 });
+
+// V8 code cache for the bundle: run one hot command (state of a container that does not exist,
+// in a throw-away root) with HEZI_WRITE_CODE_CACHE=1; bin/hezi then starts from the cache
+// (~3 ms less per command). A cache V8 rejects (another Node) only costs the normal compile.
+const os = require('node:os');
+const fs = require('node:fs');
+const { spawnSync } = require('node:child_process');
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'hezi-cache-'));
+fs.rmSync(path.join(dir, 'hezi.js.cache'), { force: true });
+spawnSync(process.execPath, [path.join(__dirname, '..', 'bin', 'hezi'), '--root', root, 'state', 'code-cache-warm-up'], {
+  stdio: 'ignore',
+  env: { ...process.env, HEZI_WRITE_CODE_CACHE: '1' },
+});
+fs.rmSync(root, { recursive: true, force: true });
