@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { isFrozen as frozen } from '../linux/cgroups/manager';
 import { procStat } from '../linux/proc';
 import type { ContainerRecord } from './state-store';
 
@@ -25,15 +26,7 @@ export function processAlive(pid: number, startTime: string): boolean {
 }
 
 function isFrozen(rec: ContainerRecord): boolean {
-  const p = rec.cgroupPaths;
-  if (!p) return false;
-  try {
-    if (p['freezer']) return fs.readFileSync(`${p['freezer']}/freezer.state`, 'latin1').trim() === 'FROZEN';
-    if (p[''] !== undefined) return /^frozen 1$/m.test(fs.readFileSync(`${p['']}/cgroup.events`, 'latin1'));
-  } catch {
-    return false;
-  }
-  return false;
+  return rec.cgroupPaths ? frozen(rec.cgroupPaths) : false;
 }
 
 /** Status predicates, one place for the lifecycle rules. */
