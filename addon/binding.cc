@@ -60,12 +60,21 @@ Napi::Object WaitResultObject(Napi::Env env, pid_t pid, int st) {
   return r;
 }
 
-/* spawnInit(initPath, plan, stdio, preserveFds, extraFds?) → { pid, syncFd } */
+/* spawnInit(init: path | image, plan, stdio, preserveFds, extraFds?) → { pid, syncFd } */
 Napi::Value SpawnInit(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 4 || !info[0].IsString() || !info[1].IsBuffer() || !info[2].IsArray() || !IsInt(info[3]))
-    return ThrowType(env, "spawnInit(initPath: string, plan: Buffer, stdio: [number, number, number], preserveFds: number)");
-  std::string path = info[0].As<Napi::String>().Utf8Value();
+  if (info.Length() < 4 || !(info[0].IsString() || info[0].IsBuffer()) || !info[1].IsBuffer() || !info[2].IsArray() || !IsInt(info[3]))
+    return ThrowType(env, "spawnInit(init: string | Buffer, plan: Buffer, stdio: [number, number, number], preserveFds: number)");
+  std::string path;
+  const uint8_t *image = nullptr;
+  size_t image_len = 0;
+  if (info[0].IsBuffer()) {
+    Napi::Buffer<uint8_t> b = info[0].As<Napi::Buffer<uint8_t>>();
+    image = b.Data();
+    image_len = b.Length();
+  } else {
+    path = info[0].As<Napi::String>().Utf8Value();
+  }
   Napi::Buffer<uint8_t> plan = info[1].As<Napi::Buffer<uint8_t>>();
   Napi::Array arr = info[2].As<Napi::Array>();
   if (arr.Length() != 3) return ThrowType(env, "spawnInit: stdio must have 3 entries");
@@ -88,7 +97,7 @@ Napi::Value SpawnInit(const Napi::CallbackInfo &info) {
     }
   }
   hz_spawn_result r;
-  hz_spawn_init(path.c_str(), plan.Data(), plan.Length(), stdio, (int)Int(info[3]), extra, n_extra, &r);
+  hz_spawn_init(path.c_str(), image, image_len, plan.Data(), plan.Length(), stdio, (int)Int(info[3]), extra, n_extra, &r);
   if (r.err) return ThrowErrno(env, r.err, r.call);
   Napi::Object o = Napi::Object::New(env);
   o.Set("pid", Napi::Number::New(env, r.pid));

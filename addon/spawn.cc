@@ -157,10 +157,11 @@ int init_memfd(const char *path, hz_spawn_result *out) {
   return fd;
 }
 
-int plan_memfd(const uint8_t *plan, size_t len, hz_spawn_result *out) {
-  int fd = memfd_new("hezi-plan", MFD_NOEXEC_SEAL);
+/* a sealed memfd holding `len` bytes: the plan (MFD_NOEXEC_SEAL) or an init image (MFD_EXEC) */
+int sealed_memfd(const char *name, unsigned extra, const uint8_t *data, size_t len, hz_spawn_result *out) {
+  int fd = memfd_new(name, extra);
   if (fd < 0) return set_err(out, errno, "memfd_create"), -1;
-  if (write_all(fd, plan, len) < 0) {
+  if (write_all(fd, data, len) < 0) {
     int e = errno;
     close(fd);
     return set_err(out, e, "write"), -1;
@@ -280,7 +281,7 @@ int child_move(const ChildCtx &c, int err_w, int fd) {
 
 }  // namespace
 
-void hz_spawn_init(const char *init_path, const uint8_t *plan, size_t plan_len, const int stdio[3], int preserve_fds,
+void hz_spawn_init(const char *init_path, const uint8_t *init_image, size_t init_len, const uint8_t *plan, size_t plan_len, const int stdio[3], int preserve_fds,
                    const int *extra_fds, int n_extra, hz_spawn_result *out) {
   out->pid = -1;
   out->sync_fd = -1;
@@ -290,14 +291,20 @@ void hz_spawn_init(const char *init_path, const uint8_t *plan, size_t plan_len, 
   if (n_extra < 0 || n_extra > HZ_SPAWN_MAX_EXTRA) return set_err(out, EINVAL, "spawnInit");
 
   std::lock_guard<std::mutex> hold(g_init_lock);
-  int exec_fd = init_memfd(init_path, out);
+  /* an image in memory (the standalone executable embeds it) gets a memfd of its own per call: a
+   * runtime command spawns once; a path is copied once per process and cached */
+  int exec_fd = init_image ? sealed_memfd("hezi-init", MFD_EXEC, init_image, init_len, out) : init_memfd(init_path, out);
   if (exec_fd < 0) return;
-  int plan_fd = plan_memfd(plan, plan_len, out);
-  if (plan_fd < 0) return;
+  int plan_fd = sealed_memfd("hezi-plan", MFD_NOEXEC_SEAL, plan, plan_len, out);
+  if (plan_fd < 0) {
+    if (init_image) close(exec_fd);
+    return;
+  }
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
     int e = errno;
     close(plan_fd);
+    if (init_image) close(exec_fd);
     return set_err(out, e, "socketpair");
   }
   int ep[2];
@@ -306,6 +313,7 @@ void hz_spawn_init(const char *init_path, const uint8_t *plan, size_t plan_len, 
     close(plan_fd);
     close(sv[0]);
     close(sv[1]);
+    if (init_image) close(exec_fd);
     return set_err(out, e, "pipe2");
   }
 
@@ -346,6 +354,7 @@ void hz_spawn_init(const char *init_path, const uint8_t *plan, size_t plan_len, 
   close(sv[1]);
   close(plan_fd);
   close(ep[1]);
+  if (init_image) close(exec_fd);
   if (pid < 0) {
     close(sv[0]);
     close(ep[0]);

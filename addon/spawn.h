@@ -15,13 +15,14 @@ struct hz_spawn_result {
 };
 
 /*
- * Start `init_path` (through a sealed memfd copy, cached per path/inode/mtime) as a new child
+ * Start the init as a new child process: `init_image` (init_len bytes, when not NULL) or else the
+ * file `init_path`, through a sealed memfd copy (a file's copy is cached per path/inode/mtime), as a new child
  * process with the plan in a sealed memfd. See src/native/addon.ts for the fd layout: the
  * `n_extra` fds in extra_fds (console socket, ...) land at 5 + preserve_fds onwards.
  * Waits until the child has exec'd the init (or failed to): an exec failure comes back as
  * err/call with the child already reaped.
  */
-void hz_spawn_init(const char *init_path, const uint8_t *plan, size_t plan_len, const int stdio[3], int preserve_fds,
+void hz_spawn_init(const char *init_path, const uint8_t *init_image, size_t init_len, const uint8_t *plan, size_t plan_len, const int stdio[3], int preserve_fds,
                    const int *extra_fds, int n_extra, struct hz_spawn_result *out);
 
 /* most extra fds (after the plan fd: 5 + preserve_fds, 6 + preserve_fds, ...) spawnInit takes */

@@ -28,13 +28,13 @@ export interface WaitResult {
 
 export interface Native {
   /**
-   * Start the init executable (from a sealed memfd copy of `initPath`) in a fresh child process.
+   * Start the init executable (from a sealed memfd copy of `init`: a file, or the image itself) in a fresh child process.
    * The child gets stdio[0..2] at fds 0,1,2, keeps fds 3..3+preserveFds-1 open, and receives the
    * sync socket at fd 3+preserveFds and the plan memfd at fd 4+preserveFds (argv[1], argv[2]).
    * Returns the child's pid and the runtime's end of the SOCK_SEQPACKET sync socket (CLOEXEC).
    */
   spawnInit(
-    initPath: string,
+    init: string | Buffer,
     plan: Buffer,
     stdio: [number, number, number],
     preserveFds: number,
@@ -93,12 +93,36 @@ export interface Native {
 
 let loaded: Native | undefined;
 
-export const BUILD_DIR = path.resolve(__dirname, '../../../build/Release');
-export const INIT_PATH = path.join(BUILD_DIR, 'hezi-init');
+export const BUILD_DIR = path.resolve(__dirname, '../../build/Release');
+
+/**
+ * Where the addon and the init come from. From a checkout (vitest, node): the files node-gyp
+ * built. The standalone executable (src/standalone.ts) embeds both and installs its own source.
+ */
+export interface NativeSource {
+  addon(): Native;
+  /** what spawnInit runs: a path, or the image bytes */
+  init(): string | Buffer;
+}
+
+let source: NativeSource = {
+  addon: () => require(path.join(BUILD_DIR, 'hezi.node')) as Native,
+  init: () => path.join(BUILD_DIR, 'hezi-init'),
+};
+
+export function setNativeSource(s: NativeSource): void {
+  source = s;
+  loaded = undefined;
+}
 
 export function native(): Native {
-  if (!loaded) loaded = require(path.join(BUILD_DIR, 'hezi.node')) as Native;
+  if (!loaded) loaded = source.addon();
   return loaded;
+}
+
+/** the init for spawnInit */
+export function initImage(): string | Buffer {
+  return source.init();
 }
 
 export const Msg = {

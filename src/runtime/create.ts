@@ -63,7 +63,7 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
   if (!hasOwnMountNs(spec.linux?.namespaces)) cleanup.push(() => unmountUnder(rootfs));
   let initPid = 0;
   let containerPid = 0;
-  const { native, INIT_PATH, Msg } = require('../native/addon') as typeof import('../native/addon');
+  const { native, initImage, Msg } = require('../native/addon') as typeof import('../native/addon');
   const n = native();
   try {
     const fifo = store.fifo(id);
@@ -84,7 +84,7 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
       bundle,
       annotations: spec.annotations,
     };
-    const { pid, syncFd } = n.spawnInit(INIT_PATH, encodePlan(plan.ops), [0, 1, 2], o.preserveFds, con ? [con.initFd] : []);
+    const { pid, syncFd } = n.spawnInit(initImage(), encodePlan(plan.ops), [0, 1, 2], o.preserveFds, con ? [con.initFd] : []);
     if (con) {
       closeFdQuietly(con.initFd); // the init has its copy
       con.initFd = -1;

@@ -266,7 +266,7 @@ export async function execContainer(store: StateStore, o: ExecOptions): Promise<
   const seccomp = seccompProfile ? prepareSeccomp(seccompProfile, store.root) : undefined;
 
   // 3. the plan
-  const { native, INIT_PATH, Msg } = require('../native/addon') as typeof import('../native/addon');
+  const { native, initImage, Msg } = require('../native/addon') as typeof import('../native/addon');
   const n = native();
   if (!o.detach) n.setChildSubreaper(true);
   const con = openConsole(proc.terminal === true, o.consoleSocket);
@@ -275,7 +275,7 @@ export async function execContainer(store: StateStore, o: ExecOptions): Promise<
   try {
     plan = compileExec({ rec, process: proc, initPid: rec.pid, lastCap: lastCap(), preserveFds: o.preserveFds, consoleFd: con ? 5 + o.preserveFds : undefined, seccomp }).ops;
     log.debug(`exec plan: ${plan.map((x, k) => `${k}:${x.code}`).join(' ')}`);
-    spawned = n.spawnInit(INIT_PATH, encodePlan(plan), [0, 1, 2], o.preserveFds, con ? [con.initFd] : []);
+    spawned = n.spawnInit(initImage(), encodePlan(plan), [0, 1, 2], o.preserveFds, con ? [con.initFd] : []);
   } catch (e) {
     closeQuietly(con?.recvFd);
     throw e;
