@@ -11,8 +11,17 @@
  *   setWinsize(fd, rows, cols)        TIOCSWINSZ
  *   makeRaw(fd) → Buffer              cfmakeraw on the terminal at fd; returns the old termios
  *   restoreTermios(fd, Buffer)        tcsetattr(TCSANOW) with a termios makeRaw returned
+ *   ptyProxy(master, in, out) → { done: Promise<void>, stop() }
+ *                                     one poll loop in a worker thread: in → master, master → out,
+ *                                     until the master hangs up (every slave closed); after stop()
+ *                                     it drains the master until it is quiet for 200 ms (2 s at
+ *                                     most: a background process may hold the slave) and ends.
+ *                                     The caller keeps the fds; in == -1: no input.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/eventfd.h>
+#include <time.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -24,6 +33,7 @@
 #include <napi.h>
 #include "napi_errors.h"
 
+#include <memory>
 #include <string>
 
 namespace {
@@ -160,6 +170,120 @@ Napi::Value RestoreTermios(const Napi::CallbackInfo &info) {
   return env.Undefined();
 }
 
+/* write all of buf to fd, waiting with poll when fd is non-blocking; false on an error */
+bool write_full(int fd, const char *buf, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, buf, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN) {
+        struct pollfd p = {fd, POLLOUT, 0};
+        poll(&p, 1, 100);
+        continue;
+      }
+      return false;
+    }
+    buf += w;
+    n -= (size_t)w;
+  }
+  return true;
+}
+
+int64_t now_ms() {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* the stop eventfd, shared by the worker and the stop() function: closed when both are gone */
+struct EventFd {
+  int fd;
+  explicit EventFd(int f) : fd(f) {}
+  ~EventFd() { close(fd); }
+};
+
+class ProxyWorker : public Napi::AsyncWorker {
+ public:
+  ProxyWorker(Napi::Env env, int master, int in, int out, std::shared_ptr<EventFd> stop)
+      : Napi::AsyncWorker(env, "hezi:ptyProxy"), master_(master), in_(in), out_(out), stop_(std::move(stop)), stop_fd_(stop_->fd), deferred_(env) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    char buf[16384];
+    int in = in_;
+    int64_t drain_until = -1, quiet_until = -1;
+    for (;;) {
+      struct pollfd p[3] = {{master_, POLLIN, 0}, {stop_fd_, POLLIN, 0}, {in, POLLIN, 0}};
+      int nfds = in >= 0 && drain_until < 0 ? 3 : 2;
+      int timeout = -1;
+      if (drain_until >= 0) {
+        int64_t now = now_ms();
+        int64_t end = quiet_until < drain_until ? quiet_until : drain_until;
+        if (now >= end) return;
+        timeout = (int)(end - now);
+      }
+      int r = poll(p, (nfds_t)nfds, timeout);
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        return;
+      }
+      if (p[1].revents & POLLIN) {
+        uint64_t v;
+        if (read(stop_fd_, &v, sizeof v) < 0) { /* counted anyway */ }
+        int64_t now = now_ms();
+        drain_until = now + 2000;
+        quiet_until = now + 200;
+      }
+      if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+        ssize_t n = read(master_, buf, sizeof buf);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+        if (n <= 0) return; /* EIO: every slave fd is closed */
+        if (!write_full(out_, buf, (size_t)n)) return;
+        if (drain_until >= 0) quiet_until = now_ms() + 200;
+      }
+      if (nfds == 3 && (p[2].revents & (POLLIN | POLLHUP | POLLERR))) {
+        ssize_t n = read(in, buf, sizeof buf);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+        if (n <= 0) {
+          in = -1; /* end of input: the process keeps its terminal */
+          continue;
+        }
+        if (!write_full(master_, buf, (size_t)n)) in = -1;
+      }
+    }
+  }
+  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
+
+ private:
+  int master_, in_, out_;
+  std::shared_ptr<EventFd> stop_;
+  int stop_fd_;
+  Napi::Promise::Deferred deferred_;
+};
+
+Napi::Value PtyProxy(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsNumber())
+    return Usage(env, "ptyProxy(master: number, input: number, output: number)");
+  int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (efd < 0) return Throw(env, errno, "eventfd");
+  auto stop = std::make_shared<EventFd>(efd);
+  ProxyWorker *w = new ProxyWorker(env, info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Int32Value(),
+                                   info[2].As<Napi::Number>().Int32Value(), stop);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("done", w->Promise());
+  o.Set("stop", Napi::Function::New(
+                    env,
+                    [stop](const Napi::CallbackInfo &) {
+                      uint64_t one = 1;
+                      if (write(stop->fd, &one, sizeof one) < 0) { /* full: already stopping */ }
+                    },
+                    "stop"));
+  w->Queue();
+  return o;
+}
+
 }  // namespace
 
 void RegisterTerm(Napi::Env env, Napi::Object exports) {
@@ -170,4 +294,5 @@ void RegisterTerm(Napi::Env env, Napi::Object exports) {
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize, "setWinsize"));
   exports.Set("makeRaw", Napi::Function::New(env, MakeRaw, "makeRaw"));
   exports.Set("restoreTermios", Napi::Function::New(env, RestoreTermios, "restoreTermios"));
+  exports.Set("ptyProxy", Napi::Function::New(env, PtyProxy, "ptyProxy"));
 }

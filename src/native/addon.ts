@@ -67,6 +67,11 @@ export interface Native {
   /** cfmakeraw on the terminal at fd; returns the previous termios for restoreTermios */
   makeRaw(fd: number): Buffer;
   restoreTermios(fd: number, saved: Buffer): void;
+  /**
+   * Copy input → master and master → output in one poll loop on a worker thread until the master
+   * hangs up; after stop(), until it has been quiet for 200 ms (2 s at most). The fds stay open.
+   */
+  ptyProxy(master: number, input: number, output: number): { done: Promise<void>; stop(): void };
   /** libseccomp.so.2 loaded with dlopen (once): its version, API level and native arch token */
   seccompInfo():
     | { loaded: true; major: number; minor: number; micro: number; apiLevel: number; nativeArch: number }

@@ -107,7 +107,6 @@ export function attachTerminal(recvFd: number): AttachedTerminal {
   }
   if (!got) throw new HeziError("receive the container's console: the socket was closed without a console");
   const master = got.fd;
-  const tty = require('node:tty') as typeof import('node:tty');
 
   const hostFd = hostTtyFd(n);
   const resize = (): void => {
@@ -122,61 +121,23 @@ export function attachTerminal(recvFd: number): AttachedTerminal {
   resize();
 
   // raw mode as runc's SetRaw (cfmakeraw: no echo, no line editing, no output processing: the
-  // pty's own line discipline does all of that); Node's setRawMode would keep ONLCR
+  // pty's own line discipline does all of that)
   let saved: Buffer | undefined;
-  if (tty.isatty(0)) {
-    try {
-      saved = n.makeRaw(0);
-    } catch {
-      /* not a terminal after all */
-    }
+  try {
+    saved = n.makeRaw(0);
+  } catch {
+    /* stdin is not a terminal */
   }
 
-  // one libuv tty handle on the master: reads (epoll) and writes go through it
-  const stream = new tty.ReadStream(master);
-  let ended = false;
-  let lastData = Date.now();
-  let onEnd: (() => void) | undefined;
-  const finish = (): void => {
-    if (ended) return;
-    ended = true;
-    onEnd?.();
-  };
-  stream.on('data', (d: Buffer) => {
-    lastData = Date.now();
-    process.stdout.write(d);
-  });
-  // EIO once every slave fd is closed: the normal end of a pty
-  stream.on('error', finish);
-  stream.on('end', finish);
-  stream.on('close', finish);
-
-  const forward = (d: Buffer): void => {
-    if (!ended) stream.write(d);
-  };
-  process.stdin.on('data', forward);
-  process.stdin.on('error', () => undefined);
-
+  // the copying is one poll loop in the addon (a worker thread): stdin → master, master → stdout
+  const proxy = n.ptyProxy(master, 0, 1);
   return {
     resize,
     async close(): Promise<void> {
-      // the slave closes when the last process holding it exits; a background process that keeps
-      // it open must not keep hezi waiting: stop once the output has been quiet for a moment
-      if (!ended) {
-        await new Promise<void>((resolve) => {
-          const started = Date.now();
-          const timer = setInterval(() => {
-            const now = Date.now();
-            if (now - lastData > 200 || now - started > 2000) finish();
-          }, 50);
-          onEnd = () => {
-            clearInterval(timer);
-            resolve();
-          };
-          if (ended) onEnd();
-        });
-      }
-      process.stdin.off('data', forward);
+      // the process has exited: what it wrote is still in the master; a background process that
+      // keeps the slave open must not keep hezi waiting (the proxy stops once output is quiet)
+      proxy.stop();
+      await proxy.done;
       if (saved) {
         try {
           n.restoreTermios(0, saved);
@@ -184,10 +145,7 @@ export function attachTerminal(recvFd: number): AttachedTerminal {
           /* gone */
         }
       }
-      process.stdin.pause();
-      process.stdin.destroy();
-      stream.destroy();
-      await new Promise<void>((resolve) => (process.stdout.writableLength ? process.stdout.once('drain', resolve) : resolve()));
+      closeQuietly(master);
     },
   };
 }

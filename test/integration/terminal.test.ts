@@ -102,6 +102,21 @@ describeRoot('terminal', () => {
     expect(lines).toContain('[xterm]');
   });
 
+  it('exec -t follows the caller\'s window size: a resize of hezi\'s terminal (SIGWINCH) reaches the container\'s pty', () => {
+    const c = started();
+    const helper = path.join(__dirname, '..', 'support', 'pty-resize.py');
+    const script = 'trap "stty size; exit 3" WINCH; stty size; echo READY; while :; do sleep 0.1; done';
+    const r = spawnSync('python3', [helper, '24', '80', '33', '101', '--', runtime(), '--root', stateRoot(), 'exec', '-t', c.id, 'sh', '-c', script], {
+      encoding: 'utf8',
+      timeout: 25_000,
+    });
+    const res = JSON.parse(r.stdout) as { status: number; output: string };
+    const lines = res.output.replace(/\r/g, '').split('\n');
+    expect(lines, res.output).toContain('24 80');
+    expect(lines, res.output).toContain('33 101');
+    expect(res.status, res.output).toBe(3);
+  });
+
   it.skipIf(!HAVE_SCRIPT)('exec -t: what is typed reaches the process through the pty', () => {
     const c = started();
     const r = inPty(rt(`exec -t ${c.id} sh`), { input: 'echo typed-$((1+2))\nexit 3\n' });
