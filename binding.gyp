@@ -7,6 +7,8 @@
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "addon"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],
       "cflags_cc": ["-std=gnu++17", "-fno-exceptions", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      # the standalone executable must run where only glibc is installed: no libstdc++.so / libgcc_s.so
+      "ldflags": ["-static-libstdc++", "-static-libgcc"],
     },
     {
       # the container init: a static, single-threaded, libstdc++-free executable (build/Release/hezi-init)

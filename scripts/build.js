@@ -19,7 +19,7 @@ fs.mkdirSync(path.dirname(out), { recursive: true });
 // built in a private dir under its final name (the name shows in /$bunfs paths), then renamed over dist/hezi
 const tmpDir = fs.mkdtempSync(path.join(path.dirname(out), '.build-'));
 const tmp = path.join(tmpDir, 'hezi');
-const r = spawnSync(bun, ['build', '--compile', '--bytecode', '--minify', '--target=bun', path.join(top, 'src', 'standalone.ts'), '--outfile', tmp], {
+const r = spawnSync(bun, ['build', '--compile', '--bytecode', '--minify', '--format=cjs', '--target=bun', '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig', path.join(top, 'src', 'standalone.ts'), '--outfile', tmp], {
   cwd: top,
   stdio: ['ignore', 'pipe', 'inherit'],
   env: { ...process.env, BUN_INSTALL_CACHE_DIR: path.join(top, 'node_modules', '.cache', 'bun') },

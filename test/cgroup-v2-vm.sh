@@ -7,8 +7,8 @@
 # program, cgroup.freeze (pause/resume), update, ps, events --stats, unified, hugetlb, placement
 # (default, relative, absolute, --systemd-cgroup) and cleanup on delete.
 #
-# Builds nothing (the VM has no network): run `npm run build` (or node-gyp + tsc) on the host
-# first. Exit status: 0 when every check passed, 1 when one failed, 2 when not runnable.
+# Builds nothing (the VM has no network): run `npm run build` on the host first (dist/hezi, the
+# standalone executable that bin/hezi links to). Exit status: 0 when every check passed, 1 when one failed, 2 when not runnable.
 #
 # usage (as root, from anywhere):  test/cgroup-v2-vm.sh
 #   RUN_IN_VM=/path/to/run-in-vm.sh   the VM launcher (default /work/shared/vm/run-in-vm.sh)
@@ -16,7 +16,7 @@ set -uo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 
 if [ "${HEZI_IN_VM:-}" != 1 ]; then
-  for f in dist/src/cli/main.js build/Release/hezi.node build/Release/hezi-init; do
+  for f in dist/hezi; do
     [ -e "$repo/$f" ] || { echo "cgroup-v2-vm: $repo/$f is missing: build on the host first" >&2; exit 2; }
   done
   [ "$(id -u)" = 0 ] || { echo "cgroup-v2-vm: needs root" >&2; exit 2; }

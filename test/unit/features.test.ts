@@ -7,7 +7,7 @@ import { parseFeatures } from '../../spec';
 import { features } from '../../src/runtime/features';
 import { parseMountOptions } from '../../src/linux/mount-options';
 
-const SCHEMA_DIR = path.resolve(__dirname, '../../../shared/runtime-spec/schema');
+const SCHEMA_DIR = path.join(__dirname, '..', 'fixtures', 'runtime-spec', 'schema');
 
 describe('features', () => {
   const doc = features();

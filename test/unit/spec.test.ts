@@ -12,7 +12,7 @@ import {
   parseState,
 } from '../../spec';
 
-const SCHEMA_TESTS = '/work/shared/runtime-spec/schema/test';
+const SCHEMA_TESTS = path.join(__dirname, '..', 'fixtures', 'runtime-spec', 'schema', 'test');
 const SUPPORT = path.join(__dirname, '..', 'support');
 
 function files(dir: string): string[] {
