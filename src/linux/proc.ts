@@ -1,4 +1,4 @@
-import * as fs from 'node:fs';
+import { fs } from '../native/fs';
 
 /**
  * The start time of a process (field 22 of /proc/<pid>/stat, in clock ticks since boot), and

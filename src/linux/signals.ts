@@ -1,4 +1,10 @@
-import { constants } from 'node:os';
+/** Linux's signal numbers (x86_64 and arm64 share the generic table); SIGIOT and SIGPOLL are aliases. */
+const SIGNALS: Readonly<Record<string, number>> = {
+  SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGIOT: 6, SIGBUS: 7, SIGFPE: 8, SIGKILL: 9,
+  SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15, SIGSTKFLT: 16, SIGCHLD: 17, SIGCONT: 18,
+  SIGSTOP: 19, SIGTSTP: 20, SIGTTIN: 21, SIGTTOU: 22, SIGURG: 23, SIGXCPU: 24, SIGXFSZ: 25, SIGVTALRM: 26, SIGPROF: 27,
+  SIGWINCH: 28, SIGIO: 29, SIGPOLL: 29, SIGPWR: 30, SIGSYS: 31,
+};
 
 const SIGRTMIN = 34;
 const SIGRTMAX = 64;
@@ -22,13 +28,11 @@ export function parseSignal(raw: string): number | undefined {
     const n = base + off;
     return n >= SIGRTMIN && n <= SIGRTMAX ? n : undefined;
   }
-  const table = constants.signals as Record<string, number>;
-  return table[name];
+  return SIGNALS[name];
 }
 
 export function signalName(n: number): string {
-  const table = constants.signals as Record<string, number>;
-  for (const [k, v] of Object.entries(table)) if (v === n) return k;
+  for (const [k, v] of Object.entries(SIGNALS)) if (v === n) return k;
   if (n >= SIGRTMIN && n <= SIGRTMAX) return n === SIGRTMIN ? 'SIGRTMIN' : `SIGRTMIN+${n - SIGRTMIN}`;
   return `signal ${n}`;
 }

@@ -3,7 +3,6 @@
  * operations; it decides nothing and words no error message: failures come back as errors with
  * `errno` (number) and `code` (e.g. "EPERM") set.
  */
-import * as path from 'node:path';
 
 export interface InitMsg {
   /** HZ_MSG_* from addon/plan_abi.h */
@@ -98,7 +97,8 @@ export interface Native {
 
 let loaded: Native | undefined;
 
-export const BUILD_DIR = path.resolve(__dirname, '../../build/Release');
+/** node-gyp's output in a checkout (two levels above src/native) */
+const buildDir = (): string => `${__dirname}/../../build/Release`;
 
 /**
  * Where the addon and the init come from. From a checkout (vitest, node): the files node-gyp
@@ -111,8 +111,8 @@ export interface NativeSource {
 }
 
 let source: NativeSource = {
-  addon: () => require(path.join(BUILD_DIR, 'hezi.node')) as Native,
-  init: () => path.join(BUILD_DIR, 'hezi-init'),
+  addon: () => require(`${buildDir()}/hezi.node`) as Native,
+  init: () => `${buildDir()}/hezi-init`,
 };
 
 export function setNativeSource(s: NativeSource): void {

@@ -10,11 +10,12 @@
  * "slice:prefix:name" is mapped to the cgroupfs directories systemd would use (no dbus).
  */
 import type { Spec } from '../../spec';
-import { CgroupPaths, cgroupDirsFor, createCgroups, destroyCgroups, uniqueDirs } from '../linux/cgroups/manager';
+import { CgroupPaths, destroyCgroups, uniqueDirs } from '../linux/cgroups/control';
+import { cgroupDirsFor, createCgroups } from '../linux/cgroups/manager';
 import { writeFile } from '../linux/cgroups/fsio';
 import { HeziError, sysText } from './errors';
 
-export type { CgroupPaths } from '../linux/cgroups/manager';
+export type { CgroupPaths } from '../linux/cgroups/control';
 
 let systemdDriver: boolean | undefined;
 

@@ -2,10 +2,9 @@
  * Lifecycle operations on an existing container: state, start, kill, delete, list.
  * None of these load the config schemas or yargs: they read hezi's own state.json.
  */
-import * as fs from 'node:fs';
+import { fs } from '../native/fs';
 import { parseSignal } from '../linux/signals';
-import { destroyCgroup } from './cgroups';
-import { cgroupPids as managerPids, thaw } from '../linux/cgroups/manager';
+import { cgroupPids as managerPids, destroyCgroups, thaw } from '../linux/cgroups/control';
 import { E, HeziError } from './errors';
 import { hookState, runHooks, runHooksWarnOnly } from './hooks';
 import { log } from './log';
@@ -117,7 +116,7 @@ export function start(store: StateStore, id: string): void {
  */
 function releaseFifo(fifo: string, rec: ContainerRecord): void {
   const fd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-  const buf = Buffer.alloc(1);
+  const buf = new Uint8Array(1);
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
   try {
     for (let k = 0; ; k++) {
@@ -239,7 +238,7 @@ function waitGone(rec: ContainerRecord): void {
 
 /** Undo create: cgroups, state dir; then poststop hooks (failures are warnings). */
 export function destroy(store: StateStore, id: string, rec: ContainerRecord | undefined): void {
-  if (rec?.cgroupPaths) destroyCgroup(rec.cgroupPaths);
+  if (rec?.cgroupPaths) destroyCgroups(rec.cgroupPaths);
   if (rec && !hasOwnMountNs(rec.config.linux?.namespaces)) unmountUnder(rec.rootfs);
   store.remove(id);
   if (rec) {

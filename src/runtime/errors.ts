@@ -48,3 +48,17 @@ export function sysText(e: unknown): string {
   if (err && typeof err.errno === 'number') return errnoText(Math.abs(err.errno));
   return err instanceof Error ? err.message : String(e);
 }
+
+/**
+ * The one sentence for any failure: a HeziError's message; a system call's error as runc words it
+ * ("open /missing/dir/p: no such file or directory"); anything else by its message, never a stack.
+ */
+export function errorMessage(e: unknown): string {
+  if (e instanceof HeziError) return e.message;
+  const err = e as NodeJS.ErrnoException;
+  if (err && typeof err.errno === 'number' && typeof err.syscall === 'string') {
+    const target = err.path ? ` ${err.path}${(err as { dest?: string }).dest ? ` ${(err as { dest?: string }).dest}` : ''}` : '';
+    return `${err.syscall}${target}: ${errnoText(Math.abs(err.errno))}`;
+  }
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,4 +1,4 @@
-import * as fs from 'node:fs';
+import { fs } from '../native/fs';
 import { err } from './output';
 
 /** runc-compatible logging: text `time="…" level=error msg="…"` or JSON lines. */

@@ -1,11 +1,13 @@
-import * as fs from 'node:fs';
+import { fs } from '../native/fs';
+
+const encoder = new TextEncoder();
 
 /**
- * Write all of `s` to fd 1 or 2 synchronously. process.stdout/stderr would load Node's stream
- * machinery (~2 ms of every command's start-up) for one short write.
+ * Write all of `s` to fd 1 or 2 synchronously. process.stdout/stderr would load the runtime's
+ * stream machinery (milliseconds of every command's start-up) for one short write.
  */
 export function writeAll(fd: 1 | 2, s: string): void {
-  const buf = Buffer.from(s);
+  const buf = encoder.encode(s);
   let off = 0;
   while (off < buf.length) {
     try {

@@ -1,5 +1,5 @@
 /** `pause` / `resume`: the cgroup freezer (v1 freezer.state, v2 cgroup.freeze), runc's rules and words. */
-import { freeze, isFrozen, thaw } from '../linux/cgroups/manager';
+import { freeze, isFrozen, thaw } from '../linux/cgroups/control';
 import { load } from './container';
 import { E, HeziError } from './errors';
 import type { StateStore } from './state-store';

@@ -1,6 +1,6 @@
 /** `ps`: the container's processes (cgroup.procs), as a JSON array or filtered `ps` output (runc's). */
 import { spawnSync } from 'node:child_process';
-import { cgroupPids } from '../linux/cgroups/manager';
+import { cgroupPids } from '../linux/cgroups/control';
 import { containerPids, load } from './container';
 import { HeziError } from './errors';
 import type { StateStore } from './state-store';

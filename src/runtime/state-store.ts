@@ -1,5 +1,5 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { fs } from '../native/fs';
+import * as path from '../linux/path';
 import { E } from './errors';
 import type { Spec } from '../../spec';
 
@@ -111,8 +111,7 @@ export class StateStore {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw E.notExist();
       throw e;
     }
-    const { native } = require('../native/addon') as typeof import('../native/addon');
-    native().flock(fd, 'ex', false);
+    fs.flockSync(fd, 'ex');
     return () => {
       try {
         fs.closeSync(fd);

@@ -1,5 +1,5 @@
-import * as fs from 'node:fs';
-import { isFrozen as frozen } from '../linux/cgroups/manager';
+import { fs } from '../native/fs';
+import { isFrozen as frozen } from '../linux/cgroups/control';
 import { procStat } from '../linux/proc';
 import type { ContainerRecord } from './state-store';
 

@@ -1,6 +1,5 @@
 /** Small synchronous file helpers for cgroupfs. */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { fs, type Dirent } from '../../native/fs';
 
 const cell = new Int32Array(new SharedArrayBuffer(4));
 export function sleepMs(ms: number): void {
@@ -9,7 +8,7 @@ export function sleepMs(ms: number): void {
 
 /** One write(2) of `value` to an existing cgroup file (O_WRONLY, no O_CREAT/O_TRUNC). */
 export function writeFile(dir: string, file: string, value: string): void {
-  const fd = fs.openSync(path.join(dir, file), fs.constants.O_WRONLY);
+  const fd = fs.openSync(`${dir}/${file}`, fs.constants.O_WRONLY);
   try {
     fs.writeSync(fd, value);
   } finally {
@@ -19,7 +18,7 @@ export function writeFile(dir: string, file: string, value: string): void {
 
 export function readFile(dir: string, file: string): string | undefined {
   try {
-    return fs.readFileSync(path.join(dir, file), 'latin1');
+    return fs.readFileSync(`${dir}/${file}`, 'latin1');
   } catch {
     return undefined;
   }
@@ -27,7 +26,7 @@ export function readFile(dir: string, file: string): string | undefined {
 
 export function exists(dir: string, file: string): boolean {
   try {
-    fs.accessSync(path.join(dir, file));
+    fs.accessSync(`${dir}/${file}`);
     return true;
   } catch {
     return false;
@@ -60,13 +59,13 @@ export function allPids(dir: string): number[] {
     const t = readFile(d, 'cgroup.procs');
     if (t === undefined) return;
     for (const l of t.split('\n')) if (l) out.push(Number(l));
-    let ents: fs.Dirent[] = [];
+    let ents: Dirent[] = [];
     try {
       ents = fs.readdirSync(d, { withFileTypes: true });
     } catch {
       return;
     }
-    for (const e of ents) if (e.isDirectory()) walk(path.join(d, e.name));
+    for (const e of ents) if (e.isDirectory()) walk(`${d}/${e.name}`);
   };
   walk(dir);
   return out;

@@ -1,6 +1,7 @@
 /**
- * The cgroup manager: create a container's cgroup(s), apply resources, move a process in, freeze
- * and thaw, list processes, remove. Works on cgroup v1, v1 hybrid and pure v2 (see host.ts).
+ * The cgroup manager: create a container's cgroup(s), apply resources, move a process in. Works
+ * on cgroup v1, v1 hybrid and pure v2 (see host.ts). What the hot commands need of a container's
+ * existing cgroups (freeze, thaw, processes, removal) is in control.ts, which loads none of this.
  *
  * `paths` (stored in state.json as cgroupPaths) maps each v1 controller to its directory
  * (comounted controllers share one) and "" to the cgroup2 directory (pure v2, and the
@@ -16,18 +17,10 @@ import { mknodRules } from './convert';
 import { Layout, controllerVersion, describeMode, dirOf, hostLayout, ownCgroups, ownPath } from './host';
 import { containerDirs, innerPath } from './paths';
 import { PlanOptions, Probe, planResources } from './resources';
-import { allPids, exists, readFile, sleepMs, writeFile } from './fsio';
+import { CgroupPaths, uniqueDirs } from './control';
+import { exists, readFile, writeFile } from './fsio';
 
-export type CgroupPaths = Record<string, string>;
-
-/** The distinct directories of a paths map (v1 first, the cgroup2 directory last). */
-export function uniqueDirs(paths: CgroupPaths): string[] {
-  const out: string[] = [];
-  for (const [k, d] of Object.entries(paths)) if (k !== '' && !out.includes(d)) out.push(d);
-  const u = paths[''];
-  if (u !== undefined && !out.includes(u)) out.push(u);
-  return out;
-}
+export type { CgroupPaths } from './control';
 
 /** Where a container's cgroups go (no side effects). */
 export function cgroupDirsFor(id: string, cgroupsPath: string | undefined, systemd: boolean, layout: Layout = hostLayout()): CgroupPaths {
@@ -250,145 +243,3 @@ export function createCgroups(
   }
 }
 
-/** Remove one cgroup directory and its sub-cgroups, retrying while it is busy. */
-function removeTree(dir: string, deadline: number): void {
-  let ents: fs.Dirent[];
-  try {
-    ents = fs.readdirSync(dir, { withFileTypes: true });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw e;
-  }
-  for (const e of ents) if (e.isDirectory()) removeTree(path.join(dir, e.name), deadline);
-  for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
-    try {
-      fs.rmdirSync(dir);
-      return;
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return;
-      if (code !== 'EBUSY' || Date.now() > deadline) throw e;
-      sleepMs(delay);
-    }
-  }
-}
-
-/**
- * Remove the container's cgroup directories (the caller has killed the processes). A frozen
- * cgroup is thawed first: on v1, killed tasks cannot die while frozen. Failures are warnings,
- * as in runc ("Failed to remove paths").
- */
-export function destroyCgroups(paths: CgroupPaths): void {
-  try {
-    thawQuietly(paths);
-  } catch {
-    /* gone */
-  }
-  const deadline = Date.now() + 3000;
-  const failed: string[] = [];
-  for (const dir of uniqueDirs(paths)) {
-    try {
-      removeTree(dir, deadline);
-    } catch (e) {
-      failed.push(`${dir}: ${sysText(e)}`);
-    }
-  }
-  if (failed.length) log.warn(`unable to remove the container's cgroups: ${failed.join(', ')}`);
-}
-
-function thawQuietly(paths: CgroupPaths): void {
-  const fz = paths['freezer'];
-  if (fz && exists(fz, 'freezer.state')) writeFile(fz, 'freezer.state', 'THAWED');
-  else if (paths[''] && exists(paths[''], 'cgroup.freeze')) writeFile(paths[''], 'cgroup.freeze', '0');
-}
-
-/** Every process of the container (host pids), from cgroup.procs, sub-cgroups included. */
-export function cgroupPids(paths: CgroupPaths): number[] {
-  const dir = paths[''] ?? paths['pids'] ?? paths['devices'] ?? paths['memory'] ?? paths['freezer'] ?? Object.values(paths)[0];
-  if (dir === undefined) return [];
-  return allPids(dir);
-}
-
-/** The freezer a paths map uses: v1 freezer.state or the v2 cgroup.freeze. */
-function freezer(paths: CgroupPaths): { v1: string } | { v2: string } {
-  if (paths['freezer']) return { v1: paths['freezer'] };
-  if (paths[''] && exists(paths[''], 'cgroup.freeze')) return { v2: paths[''] };
-  throw new HeziError(`the freezer is not available on this host (${describeMode(hostLayout().mode)})`);
-}
-
-/** Freeze every process of the container and wait until the kernel says FROZEN. */
-export function freeze(paths: CgroupPaths): void {
-  const f = freezer(paths);
-  if ('v1' in f) {
-    // runc's loop: a v1 freeze can stay FREEZING while tasks fork; retry, thaw now and then
-    try {
-      for (let i = 0; i < 1000; i++) {
-        if (i % 50 === 49) {
-          writeFile(f.v1, 'freezer.state', 'THAWED');
-          sleepMs(10);
-        }
-        writeFile(f.v1, 'freezer.state', 'FROZEN');
-        if (i % 25 === 24) sleepMs(1);
-        const st = (readFile(f.v1, 'freezer.state') ?? '').trim();
-        if (st === 'FROZEN') return;
-        if (st !== 'FREEZING') throw new HeziError(`unexpected state ${st} while freezing`);
-      }
-      throw new HeziError('unable to freeze');
-    } catch (e) {
-      try {
-        writeFile(f.v1, 'freezer.state', 'THAWED');
-      } catch {
-        /* nothing more to do */
-      }
-      if (e instanceof HeziError) throw e;
-      throw new HeziError(`freeze: write ${path.join(f.v1, 'freezer.state')}: ${sysText(e)}`);
-    }
-  }
-  try {
-    writeFile(f.v2, 'cgroup.freeze', '1');
-  } catch (e) {
-    throw new HeziError(`freeze: write ${path.join(f.v2, 'cgroup.freeze')}: ${sysText(e)}`);
-  }
-  const end = Date.now() + 10_000;
-  for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
-    if (/^frozen 1$/m.test(readFile(f.v2, 'cgroup.events') ?? '')) return;
-    if (Date.now() > end) {
-      try {
-        writeFile(f.v2, 'cgroup.freeze', '0');
-      } catch {
-        /* nothing more to do */
-      }
-      throw new HeziError('unable to freeze: cgroup.events never reported "frozen 1"');
-    }
-    sleepMs(delay);
-  }
-}
-
-/** Thaw the container and wait until the kernel says so. */
-export function thaw(paths: CgroupPaths): void {
-  const f = freezer(paths);
-  const [dir, file, value] = 'v1' in f ? [f.v1, 'freezer.state', 'THAWED'] : [f.v2, 'cgroup.freeze', '0'];
-  try {
-    writeFile(dir, file, value);
-  } catch (e) {
-    throw new HeziError(`thaw: write ${path.join(dir, file)}: ${sysText(e)}`);
-  }
-  const end = Date.now() + 10_000;
-  for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
-    const done = 'v1' in f ? (readFile(dir, 'freezer.state') ?? '').trim() === 'THAWED' : /^frozen 0$/m.test(readFile(dir, 'cgroup.events') ?? '');
-    if (done) return;
-    if (Date.now() > end) throw new HeziError('unable to thaw');
-    sleepMs(delay);
-  }
-}
-
-/** Whether the container's cgroup is frozen (v1 FROZEN, v2 "frozen 1"). */
-export function isFrozen(paths: CgroupPaths): boolean {
-  try {
-    const f = freezer(paths);
-    if ('v1' in f) return (readFile(f.v1, 'freezer.state') ?? '').trim() === 'FROZEN';
-    return /^frozen 1$/m.test(readFile(f.v2, 'cgroup.events') ?? '');
-  } catch {
-    return false;
-  }
-}

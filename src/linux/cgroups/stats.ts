@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import { hugepageDirToSize, parseCpuList } from './convert';
 import { parseKeyValues, readFile, readU64 } from './fsio';
-import type { CgroupPaths } from './manager';
+import type { CgroupPaths } from './control';
 
 type Obj = Record<string, unknown>;
 const MAX_U64 = 18446744073709551615n;
