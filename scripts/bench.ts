@@ -11,7 +11,8 @@
  *   reaped here (the "wait" of the lifecycle).
  * - Interleaved rounds: each round runs every step for every runtime, in a rotated order, so
  *   drift of the machine hits all of them alike; figures are medians over the rounds.
- * - Per command the shim's global flags: --root, --log FILE --log-format json.
+ * - Per command the shim's global flags: --root, --log FILE --log-format json; state roots on a
+ *   tmpfs, as containerd's are.
  * - Peak RSS per command from GNU time (%M), whose fork keeps Bun's own memory out of the figure.
  * - NODE_EXTRA_CA_CERTS and friends are removed from the environment of every command.
  */
@@ -72,6 +73,8 @@ interface Runtime {
   log: string;
 }
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'hezi-bench-'));
+// state roots and bundles on a tmpfs, as /run/containerd/runc is (this mount namespace only)
+if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'mode=0755', 'hezi-bench', work]).status !== 0) throw new Error(`mount a tmpfs on ${work} failed`);
 const runtimes: Runtime[] = [
   ['hezi', path.join(REPO, 'dist', 'hezi')],
   ['runc', '/usr/sbin/runc'],
@@ -268,4 +271,5 @@ if (TIME) {
   console.log('\npeak RSS per step (MB):');
   for (const r of runtimes) console.log(`  ${r.name}: ${Object.entries(rss[r.name]!).map(([k, v]) => `${k} ${f1(v / 1024)}`).join(', ')}`);
 } else console.log('\n(peak RSS not measured: GNU time is not installed: apt-get install time)');
+spawnSync('umount', ['-l', work]);
 fs.rmSync(work, { recursive: true, force: true });

@@ -5,37 +5,52 @@
  * - the addon is copied into a memfd and loaded from /proc/self/fd/N (Bun's own loader would
  *   extract it to a reusable file in /tmp, which another user could plant first);
  * - the init image goes to spawnInit as bytes, which seals them into a memfd of their own.
- * This file is excluded from tsc (Bun's `with { type: 'file' }` imports); src/ stays runtime-agnostic.
+ * Neither loads node:fs (~0.9 ms): the embedded files are read with Bun.file, the memfd is made
+ * with libc. This file is excluded from tsc (Bun's `with { type: 'file' }` imports); src/ stays
+ * runtime-agnostic.
  */
 // @ts-ignore: Bun's file loader gives the path of the embedded copy (/$bunfs/...)
 import addonFile from '../build/Release/hezi.node' with { type: 'file' };
 // @ts-ignore: as above
 import initFile from '../build/Release/hezi-init' with { type: 'file' };
 import { Native, setNativeSource } from './native/addon';
+import { libc } from './native/libc';
+
+declare const Bun: { file(p: string): { bytes(): Promise<Uint8Array> }; peek<T>(p: Promise<T>): T | Promise<T> };
+
+/** an embedded file's bytes: in memory already, so the read has settled by the time we look */
+function embedded(file: string): Uint8Array {
+  const bytes = Bun.peek(Bun.file(file).bytes());
+  if (bytes instanceof Uint8Array) return bytes;
+  throw new Error(`the embedded ${file} could not be read synchronously`);
+}
 
 const MFD_CLOEXEC = 1;
 
-// node:fs only where it is needed (it costs ~0.9 ms to load): create and exec read the init anyway
-const nodeFs = (): typeof import('node:fs') => require('node:fs') as typeof import('node:fs');
-
 function loadAddon(): Native {
-  const fs = nodeFs();
-  const image = fs.readFileSync(addonFile as string);
-  // memfd_create through Bun's FFI: the addon that could make one is not loaded yet
-  const { dlopen } = require('bun:ffi') as { dlopen: (lib: string, syms: object) => { symbols: { memfd_create(name: Buffer, flags: number): number }; close(): void } };
-  const libc = dlopen('libc.so.6', { memfd_create: { args: ['cstring', 'u32'], returns: 'i32' } });
-  const fd = libc.symbols.memfd_create(Buffer.from('hezi.node\0'), MFD_CLOEXEC);
-  libc.close();
-  if (fd < 0) throw new Error('memfd_create for the embedded addon failed');
+  const image = embedded(addonFile as string);
+  const c = libc();
+  const fd = c.memfd_create(new TextEncoder().encode('hezi.node\0'), MFD_CLOEXEC);
+  if (fd < 0) throw new Error(`memfd_create for the embedded addon failed (errno ${c.errno()})`);
   try {
-    fs.writeSync(fd, image);
+    for (let off = 0; off < image.length; ) {
+      const n = c.write(fd, image.subarray(off), image.length - off);
+      if (n <= 0) throw new Error(`write to the addon's memfd failed (errno ${c.errno()})`);
+      off += n;
+    }
     const m = { exports: {} as Native };
     process.dlopen(m, `/proc/self/fd/${fd}`);
     return m.exports;
   } finally {
-    fs.closeSync(fd);
+    c.close(fd);
   }
 }
 
-setNativeSource({ addon: loadAddon, init: () => nodeFs().readFileSync(initFile as string) });
+setNativeSource({
+  addon: loadAddon,
+  init: () => {
+    const b = embedded(initFile as string);
+    return Buffer.from(b.buffer, b.byteOffset, b.length); // a view, not a copy
+  },
+});
 require('./cli/main');

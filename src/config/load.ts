@@ -1,5 +1,5 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { fs } from '../native/fs';
+import * as path from '../linux/path';
 import type { Spec } from '../../spec';
 import { HeziError } from '../runtime/errors';
 import { configWarnings, validate } from './validate';

@@ -2,8 +2,8 @@
  * Semantic checks on a schema-valid config, each small and named, each reporting a JSON path:
  * `process.args: must not be empty`. The schema layer (spec/) has already checked types and enums.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { fs } from '../native/fs';
+import * as path from '../linux/path';
 import type { Spec } from '../../spec';
 import { apparmorEnabled } from '../linux/apparmor';
 import { CAPABILITIES } from '../linux/capabilities';

@@ -1,4 +1,4 @@
-import * as fs from 'node:fs';
+import { fs } from '../native/fs';
 
 /** AppArmor is enabled on this host (the kernel module says "Y"). */
 export function apparmorEnabled(): boolean {

@@ -53,3 +53,18 @@ export function basename(p: string): string {
   const t = p.replace(/\/+$/, '');
   return t.slice(t.lastIndexOf('/') + 1);
 }
+
+/** The path from `from` to `to` (both resolved against the cwd first). */
+export function relative(from: string, to: string): string {
+  const a = resolve(from);
+  const b = resolve(to);
+  if (a === b) return '';
+  const as = a === '/' ? [] : a.slice(1).split('/');
+  const bs = b === '/' ? [] : b.slice(1).split('/');
+  let i = 0;
+  while (i < as.length && i < bs.length && as[i] === bs[i]) i++;
+  return [...as.slice(i).map(() => '..'), ...bs.slice(i)].join('/');
+}
+
+/** node:path.posix's shape, for callers written against it */
+export const posix = { normalize, join, isAbsolute, resolve, dirname, basename, relative };

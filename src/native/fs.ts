@@ -1,3 +1,5 @@
+import { libc } from './libc';
+
 /**
  * The synchronous file operations of the runtime, as a subset of node:fs with node:fs's
  * signatures and errors (`code`, negative `errno`, `syscall`, `path`).
@@ -65,6 +67,8 @@ export interface Fs {
   rmSync(path: string, options?: { recursive?: boolean; force?: boolean }): void;
   renameSync(from: string, to: string): void;
   readlinkSync(path: string): string;
+  realpathSync(path: string): string;
+  chmodSync(path: string, mode: number): void;
   readdirSync(path: string): string[];
   readdirSync(path: string, options: { withFileTypes: true }): Dirent[];
   /** flock(2), not node:fs's: LOCK_SH / LOCK_EX / LOCK_UN, optionally LOCK_NB (EWOULDBLOCK then) */
@@ -84,34 +88,9 @@ function nodeFs(): Fs {
 // ---------------------------------------------------------------------------------------------
 // libc through bun:ffi
 
-/** the part of bun:ffi used here (Bun's own types are not installed for tsc) */
-interface BunFfi {
-  dlopen(lib: string, symbols: Record<string, { args: string[]; returns: string }>): { symbols: Record<string, (...a: unknown[]) => number> };
-  read: { i32(ptr: number, offset: number): number };
-}
-
 function libcFs(): Fs {
-  const { dlopen, read } = require('bun:ffi') as BunFfi;
-  const sig = (args: string[], returns: string) => ({ args, returns });
-  const { symbols: c } = dlopen('libc.so.6', {
-    open: sig(['ptr', 'i32', 'u32'], 'i32'),
-    close: sig(['i32'], 'i32'),
-    read: sig(['i32', 'ptr', 'u64'], 'i64_fast'),
-    write: sig(['i32', 'ptr', 'u64'], 'i64_fast'),
-    fsync: sig(['i32'], 'i32'),
-    access: sig(['ptr', 'i32'], 'i32'),
-    statx: sig(['i32', 'ptr', 'i32', 'u32', 'ptr'], 'i32'),
-    mkdir: sig(['ptr', 'u32'], 'i32'),
-    rmdir: sig(['ptr'], 'i32'),
-    unlink: sig(['ptr'], 'i32'),
-    rename: sig(['ptr', 'ptr'], 'i32'),
-    readlink: sig(['ptr', 'ptr', 'u64'], 'i64_fast'),
-    getdents64: sig(['i32', 'ptr', 'u64'], 'i64_fast'),
-    flock: sig(['i32', 'i32'], 'i32'),
-    __errno_location: sig([], 'ptr'),
-    strerror: sig(['i32'], 'cstring'),
-    strerrorname_np: sig(['i32'], 'cstring'),
-  });
+  const c = libc();
+  const { errno } = c;
 
   const arm = process.arch === 'arm64';
   const constants = {
@@ -133,15 +112,14 @@ function libcFs(): Fs {
   const STATX_BASIC_STATS = 0x7ff;
   const S_IFMT = 0o170000;
 
-  const errno = (): number => read.i32(c.__errno_location!(), 0);
   const enc = new TextEncoder();
   const utf8 = new TextDecoder();
   const z = (s: string): Uint8Array => enc.encode(s + '\0');
 
   function fail(syscall: string, path?: string, dest?: string): never {
     const n = errno();
-    const code = String(c.strerrorname_np!(n) ?? `E${n}`);
-    const text = String(c.strerror!(n) ?? `errno ${n}`);
+    const code = String(c.strerrorname_np(n) ?? `E${n}`);
+    const text = String(c.strerror(n) ?? `errno ${n}`);
     const where = path === undefined ? '' : dest === undefined ? ` '${path}'` : ` '${path}' -> '${dest}'`;
     const e = new Error(`${code}: ${text.charAt(0).toLowerCase() + text.slice(1)}, ${syscall}${where}`) as Error & Record<string, unknown>;
     e['errno'] = -n;
@@ -163,8 +141,8 @@ function libcFs(): Fs {
     throw new TypeError(`open flags ${f} are not supported here`);
   }
   const openSync = (path: string, flags: number | string, mode = 0o666): number =>
-    check(c.open!(z(path), flagsOf(flags) | O_CLOEXEC, mode), 'open', path);
-  const closeSync = (fd: number): void => void check(c.close!(fd), 'close');
+    check(c.open(z(path), flagsOf(flags) | O_CLOEXEC, mode), 'open', path);
+  const closeSync = (fd: number): void => void check(c.close(fd), 'close');
 
   function readAll(fd: number): Uint8Array {
     let buf = new Uint8Array(8192);
@@ -175,7 +153,7 @@ function libcFs(): Fs {
         bigger.set(buf);
         buf = bigger;
       }
-      const n = c.read!(fd, buf.subarray(len), buf.length - len);
+      const n = c.read(fd, buf.subarray(len), buf.length - len);
       if (n < 0) fail('read');
       if (n === 0) return buf.subarray(0, len);
       len += n;
@@ -187,12 +165,12 @@ function libcFs(): Fs {
     return s;
   }
   function writeAll(fd: number, b: Uint8Array): void {
-    for (let off = 0; off < b.length; ) off += check(c.write!(fd, b.subarray(off), b.length - off), 'write');
+    for (let off = 0; off < b.length; ) off += check(c.write(fd, b.subarray(off), b.length - off), 'write');
   }
 
   function stat(path: string, flags: number, syscall: string): Stats {
     const b = new Uint8Array(256);
-    check(c.statx!(AT_FDCWD, z(path), flags, STATX_BASIC_STATS, b), syscall, path);
+    check(c.statx(AT_FDCWD, z(path), flags, STATX_BASIC_STATS, b), syscall, path);
     const v = new DataView(b.buffer);
     const mode = v.getUint16(28, true);
     const t = (off: number) => Number(v.getBigInt64(off, true)) * 1000 + v.getUint32(off + 8, true) / 1e6;
@@ -214,13 +192,13 @@ function libcFs(): Fs {
   }
 
   function dirents(path: string): Dirent[] {
-    const fd = check(c.open!(z(path), constants.O_RDONLY | constants.O_DIRECTORY | O_CLOEXEC, 0), 'scandir', path);
+    const fd = check(c.open(z(path), constants.O_RDONLY | constants.O_DIRECTORY | O_CLOEXEC, 0), 'scandir', path);
     const out: Dirent[] = [];
     try {
       const buf = new Uint8Array(32768);
       const v = new DataView(buf.buffer);
       for (;;) {
-        const n = c.getdents64!(fd, buf, buf.length);
+        const n = c.getdents64(fd, buf, buf.length);
         if (n < 0) fail('scandir', path);
         if (n === 0) break;
         for (let off = 0; off < n; ) {
@@ -241,14 +219,14 @@ function libcFs(): Fs {
         }
       }
     } finally {
-      c.close!(fd);
+      c.close(fd);
     }
     return out;
   }
 
   function mkdirSync(path: string, o: { mode?: number; recursive?: boolean } = {}): void {
     const mode = o.mode ?? 0o777;
-    if (c.mkdir!(z(path), mode) === 0) return;
+    if (c.mkdir(z(path), mode) === 0) return;
     const err = errno();
     if (!o.recursive) fail('mkdir', path);
     if (err === 17 /* EEXIST */) {
@@ -259,7 +237,7 @@ function libcFs(): Fs {
     const up = path.replace(/\/+[^/]*\/*$/, '');
     if (up === '' || up === path) fail('mkdir', path);
     mkdirSync(up, o);
-    if (c.mkdir!(z(path), mode) !== 0 && errno() !== 17) fail('mkdir', path);
+    if (c.mkdir(z(path), mode) !== 0 && errno() !== 17) fail('mkdir', path);
   }
 
   function rmSync(path: string, o: { recursive?: boolean; force?: boolean } = {}): void {
@@ -271,7 +249,7 @@ function libcFs(): Fs {
       throw e;
     }
     if (!st.isDirectory()) {
-      if (c.unlink!(z(path)) !== 0 && !(o.force && errno() === 2)) fail('unlink', path);
+      if (c.unlink(z(path)) !== 0 && !(o.force && errno() === 2)) fail('unlink', path);
       return;
     }
     if (!o.recursive) {
@@ -280,7 +258,7 @@ function libcFs(): Fs {
       throw e;
     }
     for (const d of dirents(path)) rmSync(`${path}/${d.name}`, o);
-    if (c.rmdir!(z(path)) !== 0 && !(o.force && errno() === 2)) fail('rmdir', path);
+    if (c.rmdir(z(path)) !== 0 && !(o.force && errno() === 2)) fail('rmdir', path);
   }
 
   function readdirSync(path: string): string[];
@@ -298,7 +276,7 @@ function libcFs(): Fs {
         const b = readAll(fd);
         return encoding === 'latin1' ? latin1(b) : utf8.decode(b);
       } finally {
-        c.close!(fd);
+        c.close(fd);
       }
     },
     writeFileSync(path, data, o = {}) {
@@ -306,7 +284,7 @@ function libcFs(): Fs {
       try {
         writeAll(fd, enc.encode(data));
       } finally {
-        c.close!(fd);
+        c.close(fd);
       }
     },
     appendFileSync(path, data) {
@@ -314,39 +292,45 @@ function libcFs(): Fs {
       try {
         writeAll(fd, enc.encode(data));
       } finally {
-        c.close!(fd);
+        c.close(fd);
       }
     },
     openSync,
     closeSync,
     readSync(fd, buf, offset, length) {
-      return check(c.read!(fd, buf.subarray(offset), length), 'read');
+      return check(c.read(fd, buf.subarray(offset), length), 'read');
     },
     writeSync(fd, data, offset = 0, length?) {
       const b = typeof data === 'string' ? enc.encode(data) : data;
       const n = length ?? b.length - offset;
-      return check(c.write!(fd, b.subarray(offset), n), 'write');
+      return check(c.write(fd, b.subarray(offset), n), 'write');
     },
-    fsyncSync: (fd) => void check(c.fsync!(fd), 'fsync'),
-    existsSync: (path) => c.access!(z(path), 0) === 0,
-    accessSync: (path, mode = 0) => void check(c.access!(z(path), mode), 'access', path),
+    fsyncSync: (fd) => void check(c.fsync(fd), 'fsync'),
+    existsSync: (path) => c.access(z(path), 0) === 0,
+    accessSync: (path, mode = 0) => void check(c.access(z(path), mode), 'access', path),
     statSync: (path) => stat(path, 0, 'stat'),
     lstatSync: (path) => stat(path, AT_SYMLINK_NOFOLLOW, 'lstat'),
     mkdirSync,
-    rmdirSync: (path) => void check(c.rmdir!(z(path)), 'rmdir', path),
-    unlinkSync: (path) => void check(c.unlink!(z(path)), 'unlink', path),
+    rmdirSync: (path) => void check(c.rmdir(z(path)), 'rmdir', path),
+    unlinkSync: (path) => void check(c.unlink(z(path)), 'unlink', path),
     rmSync,
-    renameSync: (from, to) => void check(c.rename!(z(from), z(to)), 'rename', from, to),
+    renameSync: (from, to) => void check(c.rename(z(from), z(to)), 'rename', from, to),
     readlinkSync(path) {
       const b = new Uint8Array(4096);
-      const n = check(c.readlink!(z(path), b, b.length), 'readlink', path);
+      const n = check(c.readlink(z(path), b, b.length), 'readlink', path);
       return utf8.decode(b.subarray(0, n));
     },
+    realpathSync(path) {
+      const b = new Uint8Array(4097); // PATH_MAX + 1
+      if (!c.realpath(z(path), b)) fail('lstat', path); // node:fs walks the path with lstat and names it
+      return utf8.decode(b.subarray(0, b.indexOf(0)));
+    },
+    chmodSync: (path, mode) => void check(c.chmod(z(path), mode), 'chmod', path),
     readdirSync,
     flockSync(fd, op, nonblock = false) {
       const how = (op === 'sh' ? 1 : op === 'ex' ? 2 : 8) | (nonblock ? 4 : 0);
       for (;;) {
-        if (c.flock!(fd, how) === 0) return;
+        if (c.flock(fd, how) === 0) return;
         if (errno() !== 4 /* EINTR */) fail('flock');
       }
     },

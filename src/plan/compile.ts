@@ -3,8 +3,8 @@
  * order (nsexec → prepareRootfs → finalizeRootfs → standard_init → finalizeNamespace), and the C++
  * init only carries the list out.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { fs } from '../native/fs';
+import * as path from '../linux/path';
 import type { Spec } from '../../spec';
 import { apparmorExecAttr } from '../linux/apparmor';
 import { capMask } from '../linux/capabilities';

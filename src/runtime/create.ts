@@ -7,8 +7,8 @@
  *   5. write state.json and the pid file; the init waits on exec.fifo
  * Any failure: kill what was started, remove what was made, one sentence naming the step.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { fs } from '../native/fs';
+import * as path from '../linux/path';
 import type { Spec } from '../../spec';
 import { loadConfig } from '../config/load';
 import { procStat } from '../linux/proc';

@@ -10,8 +10,8 @@
  *   4. answer the syncs; the pid file; --detach returns, otherwise hezi waits as a subreaper,
  *      forwards signals (and proxies the terminal) and exits with the process's code
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { fs } from '../native/fs';
+import * as path from '../linux/path';
 import type { Process } from '../../spec';
 import { OCI_VERSION } from '../../spec/constants';
 import { apparmorEnabled, apparmorExecAttr } from '../linux/apparmor';

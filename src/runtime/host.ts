@@ -1,4 +1,4 @@
-import * as fs from 'node:fs';
+import { fs } from '../native/fs';
 import { lastCap, mountInfo } from '../linux/proc';
 import type { HostInfo } from '../plan/compile';
 

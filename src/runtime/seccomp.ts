@@ -3,8 +3,8 @@
  * or a missing libseccomp leaves nothing behind), and hand a notify listener to the seccomp agent
  * at `listenerPath` (config-linux.md "The Container Process State").
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { fs } from '../native/fs';
+import * as path from '../linux/path';
 import type { LinuxSeccomp } from '../../spec';
 import type { SeccompProgram } from '../linux/seccomp';
 import { HeziError, sysText } from './errors';

@@ -8,7 +8,7 @@
  *     socket pair of hezi's own and proxy the master to hezi's stdio (raw mode on a tty stdin,
  *     window size + SIGWINCH), like `runc run -t`.
  */
-import * as fs from 'node:fs';
+import { fs } from '../native/fs';
 import { HeziError, sysText } from './errors';
 
 /**

@@ -102,6 +102,9 @@ both('renameSync + ENOENT', () => (nodeFs.writeFileSync(p('r1'), '1'), fs.rename
   () => (nodeFs.writeFileSync(p('r1'), '1'), nodeFs.renameSync(p('r1'), p('r2')), nodeFs.renameSync(p('r1'), p('r2'))));
 both('unlinkSync / rmdirSync errors', () => [outcome(() => fs.unlinkSync(p('missing'))), outcome(() => fs.rmdirSync(p('d')))],
   () => [outcome(() => nodeFs.unlinkSync(p('missing'))), outcome(() => nodeFs.rmdirSync(p('d')))]);
+both('realpathSync', () => fs.realpathSync(p('d/link')), () => nodeFs.realpathSync(p('d/link')));
+both('realpathSync ENOENT', () => fs.realpathSync(p('d/nope/x')), () => nodeFs.realpathSync(p('d/nope/x')));
+both('chmodSync', () => (fs.chmodSync(p('d/a'), 0o640), nodeFs.statSync(p('d/a')).mode & 0o7777), () => (nodeFs.chmodSync(p('d/a'), 0o640), nodeFs.statSync(p('d/a')).mode & 0o7777), () => nodeFs.chmodSync(p('d/a'), 0o644));
 both('accessSync', () => fs.accessSync(p('missing')), () => nodeFs.accessSync(p('missing')));
 both('rmSync force on a missing path', () => fs.rmSync(p('missing'), { force: true }), () => nodeFs.rmSync(p('missing'), { force: true }));
 both('rmSync recursive', () => {

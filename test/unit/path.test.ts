@@ -1,6 +1,6 @@
 import * as nodePath from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { basename, dirname, isAbsolute, join, normalize, resolve } from '../../src/linux/path';
+import { basename, dirname, isAbsolute, join, normalize, relative, resolve } from '../../src/linux/path';
 
 const samples = ['', '.', '..', '/', '//', '/a', 'a', 'a/', '/a/', '/a//b', 'a/./b', 'a/../b', '../a', '../../a/b', '/..', '/../a', 'a/b/../..', 'a/b/../../..', '/a/b/c/', 'a/..', './a', '/x/y/..', 'x/../', '../', 'a/b/..'];
 
@@ -16,6 +16,10 @@ describe('src/linux/path agrees with node:path.posix', () => {
   it('join', () => {
     const cases: string[][] = [['/run/hezi', 'id'], ['/run/hezi/', '/id/'], ['a', '', 'b'], ['', ''], ['/a', '..', 'b'], ['a', '../..', 'c'], ['/', 'exec.fifo'], ['.', 'x']];
     for (const c of cases) expect(join(...c)).toBe(nodePath.posix.join(...c));
+  });
+  it('relative', () => {
+    const cases: Array<[string, string]> = [['/a/b', '/a/b'], ['/', '/a'], ['/a', '/'], ['/a/b/c', '/a/d'], ['/sys/fs/cgroup', '/sys/fs/cgroup/x/y'], ['a', 'b'], ['/a/b', '/a/bc']];
+    for (const [f, t] of cases) expect(relative(f, t)).toBe(nodePath.posix.relative(f, t));
   });
   it('resolve', () => {
     const cases: string[][] = [['x'], ['/a', 'b'], ['/a', '/b', 'c'], ['a/../..'], ['/'], ['/a/'], ['', 'a'], ['/a', '..', '..']];

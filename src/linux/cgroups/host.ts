@@ -5,8 +5,8 @@
  *
  * Everything here is parsed from text so that it can be unit-tested without a host.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { fs } from '../../native/fs';
+import * as path from '../path';
 
 export type CgroupMode = 'v1' | 'hybrid' | 'v2';
 

@@ -7,8 +7,8 @@
  * (comounted controllers share one) and "" to the cgroup2 directory (pure v2, and the
  * /sys/fs/cgroup/unified directory in hybrid mode).
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { fs } from '../../native/fs';
+import * as path from '../path';
 import type { LinuxResources } from '../../../spec';
 import { HeziError, sysText } from '../../runtime/errors';
 import { log } from '../../runtime/log';

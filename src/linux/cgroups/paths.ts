@@ -18,7 +18,7 @@
  *  - empty/unset → "system.slice:hezi:<id>" (runc uses the prefix "runc");
  *  - anything else is an error, with runc's wording.
  */
-import * as path from 'node:path';
+import * as path from '../path';
 import { HeziError } from '../../runtime/errors';
 import { Hierarchy, Layout, dirOf, ownPath } from './host';
 
