@@ -22,6 +22,7 @@
 #include <napi.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "napi_errors.h"
@@ -309,6 +310,22 @@ Napi::Value Strerror(const Napi::CallbackInfo &info) {
   return Napi::String::New(env, errno_text((int)Int(info[0])));
 }
 
+/* warmCgroupLock(file): on a detached thread, write "0" (the writing process itself) to `file`, a
+ * cgroup.procs of the cgroup this process is in: a move to where it already is. Nothing is
+ * reported: it only makes the kernel's cgroup_threadgroup_rwsem pay its RCU grace period now. */
+Napi::Value WarmCgroupLock(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) return ThrowType(env, "warmCgroupLock(file: string)");
+  std::string file = info[0].As<Napi::String>().Utf8Value();
+  std::thread([file]() {
+    int fd = open(file.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    if (write(fd, "0", 1) < 0) { /* not ours to report */ }
+    close(fd);
+  }).detach();
+  return env.Undefined();
+}
+
 Napi::Value Umount2(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsString()) return ThrowType(env, "umount2(path: string, flags: number)");
@@ -329,6 +346,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("flock", Napi::Function::New(env, Flock, "flock"));
   exports.Set("strerror", Napi::Function::New(env, Strerror, "strerror"));
   exports.Set("umount2", Napi::Function::New(env, Umount2, "umount2"));
+  exports.Set("warmCgroupLock", Napi::Function::New(env, WarmCgroupLock, "warmCgroupLock"));
   RegisterBpf(env, exports);
   RegisterTerm(env, exports);
   RegisterSeccomp(env, exports);

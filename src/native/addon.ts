@@ -52,6 +52,11 @@ export interface Native {
   flock(fd: number, op: 'sh' | 'ex' | 'un', nonblock: boolean): void;
   /** libc's strerror text, e.g. "Operation not permitted" */
   strerror(errno: number): string;
+  /**
+   * On a detached thread, write "0" (this process) to `file`, the cgroup.procs of a cgroup this
+   * process is in; errors are ignored. See warmCgroupMigration (src/runtime/cgroups.ts).
+   */
+  warmCgroupLock(file: string): void;
   /** umount2(path, flags) */
   umount2(path: string, flags: number): void;
   /** an AF_UNIX SOCK_STREAM socket (CLOEXEC) connected to `path` */

@@ -15,7 +15,7 @@ import { procStat } from '../linux/proc';
 import { compile, Plan } from '../plan/compile';
 import { encodePlan } from '../plan/encode';
 import { SyncTag } from '../plan/ops';
-import { destroyCgroup, plannedCgroupPaths, setupCgroup } from './cgroups';
+import { destroyCgroup, plannedCgroupPaths, setupCgroup, warmCgroupMigration } from './cgroups';
 import { HeziError, errnoText } from './errors';
 import { hookState, runHooks, runHooksWarnOnly } from './hooks';
 import { readHost } from './host';
@@ -50,6 +50,7 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
   const id = validateId(o.id);
   const bundle = path.resolve(o.bundle);
   if (store.exists(id)) throw new HeziError('container with given ID already exists');
+  warmCgroupMigration(); // the cgroup join below, much sooner (see there)
   const spec = loadConfig(bundle);
   checkTerminal(spec.process?.terminal === true, !o.attachTerminal, o.consoleSocket);
   const rootfs = fs.realpathSync(path.resolve(bundle, spec.root?.path ?? 'rootfs'));

@@ -21,7 +21,7 @@ import { RLIMITS } from '../linux/rlimits';
 import { consoleOps, processOps, type SeccompLoad } from '../plan/compile';
 import { encodePlan } from '../plan/encode';
 import { Op, SyncTag, op } from '../plan/ops';
-import { joinCgroup } from './cgroups';
+import { joinCgroup, warmCgroupMigration } from './cgroups';
 import { load } from './container';
 import { E, HeziError, errnoText } from './errors';
 import { log } from './log';
@@ -252,6 +252,8 @@ export async function execContainer(store: StateStore, o: ExecOptions): Promise<
   if (!rec || status === 'creating') throw E.notRunning();
   if (status === 'stopped') throw new HeziError('cannot exec in a stopped container');
   if (status === 'paused' && !o.ignorePaused) throw new HeziError('cannot exec in a paused container (use --ignore-paused to override)');
+
+  if (rec.cgroupPaths) warmCgroupMigration(); // the cgroup join below, much sooner (see there)
 
   // 2. the process
   let proc = execProcessSpec(rec, o);
