@@ -111,8 +111,10 @@ export function start(store: StateStore, id: string): void {
 }
 
 /**
- * Open exec.fifo for reading without blocking and wait for the init's byte. A blocked writer
- * counts as a writer, so EOF means the init is gone.
+ * Open exec.fifo for reading without blocking and wait for the init's byte. EOF means there is no
+ * writer (yet): the init sends READY just before it opens the fifo, so a `start` right after
+ * `create` (as `run` and containerd do) can come first; it retries while the fifo is still there
+ * and the init alive. Once another `start` has read the byte the fifo is gone: already running.
  */
 function releaseFifo(fifo: string, rec: ContainerRecord): void {
   const fd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
@@ -125,12 +127,12 @@ function releaseFifo(fifo: string, rec: ContainerRecord): void {
         n = fs.readSync(fd, buf, 0, 1, null);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
-        if (k % 100 === 99 && !processAlive(rec.pid, rec.startTime)) throw new HeziError('container init exited before start');
-        Atomics.wait(sleeper, 0, 0, 1);
-        continue;
+        n = -1;
       }
       if (n === 1) break;
-      throw new HeziError('cannot start an already running container');
+      if (n === 0 && !fs.existsSync(fifo)) throw new HeziError('cannot start an already running container');
+      if (k % 100 === 99 && !processAlive(rec.pid, rec.startTime)) throw new HeziError('container init exited before start');
+      Atomics.wait(sleeper, 0, 0, 1);
     }
   } finally {
     fs.closeSync(fd);

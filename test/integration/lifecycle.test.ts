@@ -14,6 +14,8 @@ import {
   makeBundle,
   newId,
   ok,
+  runtime,
+  stateRoot,
   procStartTime,
   run,
   runContainer,
@@ -259,6 +261,33 @@ describeRoot('lifecycle', () => {
     expect(runContainer(undefined, 'exit 0').status).toBe(0);
     expect(runContainer(undefined, 'exit 255').status).toBe(255);
   });
+
+  it('start right after create never mistakes the init\'s not-yet-open fifo for a started container (200 runs of true, two at a time)', async () => {
+    // the init sends READY just before it opens exec.fifo for writing: a start in that window
+    // read EOF and said "cannot start an already running container" (2 in 200 here before the fix)
+    const bundle = makeBundle((spec) => {
+      spec.process!.args = ['true'];
+    });
+    const { spawn } = await import('node:child_process');
+    const one = (id: string) =>
+      new Promise<{ code: number | null; err: string }>((resolve) => {
+        track(id);
+        const p = spawn(runtime(), ['--root', stateRoot(), 'run', '--bundle', bundle.dir, id], { stdio: ['ignore', 'ignore', 'pipe'] });
+        let err = '';
+        p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+        p.on('close', (code) => resolve({ code, err }));
+      });
+    const failures: string[] = [];
+    const loop = async (tag: string) => {
+      for (let i = 0; i < 100; i++) {
+        const r = await one(newId(`race-${tag}`));
+        if (r.code !== 0) failures.push(`exit ${r.code}: ${r.err.trim()}`);
+      }
+    };
+    await Promise.all([loop('a'), loop('b')]);
+    expect(failures).toEqual([]);
+    expect(stateEntries()).toEqual([]);
+  }, 120_000);
 
   it('run of a process killed by a signal exits 128+signal', () => {
     // pid 1 of a pid namespace cannot be killed from inside, so this one has no pid namespace
