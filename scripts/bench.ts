@@ -73,6 +73,8 @@ interface Runtime {
   log: string;
 }
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'hezi-bench-'));
+/** in every container id: ids (and so cgroup names) never meet a leftover of an earlier run */
+const TAG = path.basename(work).slice('hezi-bench-'.length);
 // state roots and bundles on a tmpfs, as /run/containerd/runc is (this mount namespace only)
 if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'mode=0755', 'hezi-bench', work]).status !== 0) throw new Error(`mount a tmpfs on ${work} failed`);
 const runtimes: Runtime[] = [
@@ -163,31 +165,52 @@ const median = (a: number[]): number => {
 };
 
 console.log(`hezi bench: ${ROUNDS} interleaved rounds, ${runtimes.map((r) => r.name).join(', ')} (${os.cpus().length} cpus, kernel ${os.release()})`);
-// warm-up: page cache, seccomp-free bundles, log files
-for (const r of runtimes) lifecycle(r, `warm-${r.name}`, false);
-for (const r of runtimes) for (const k of STEPS) times[r.name]![k] = [];
+
+/** on any failure: every container of this run goes, with its processes and cgroups */
+function cleanUp(): void {
+  for (const r of runtimes) {
+    let ids: string[] = [];
+    try {
+      ids = fs.readdirSync(r.root).filter((d) => d.endsWith(TAG));
+    } catch {
+      continue;
+    }
+    for (const id of ids) Bun.spawnSync([r.bin, '--root', r.root, 'delete', '--force', id], { env: cleanEnv, stdout: 'ignore', stderr: 'ignore' });
+  }
+  reapAll();
+  spawnSync('umount', ['-l', work]);
+  fs.rmSync(work, { recursive: true, force: true });
+}
+process.on('uncaughtException', (e) => {
+  console.error(`bench: ${e.message}`);
+  cleanUp();
+  process.exit(1);
+});
 
 // ---- lifecycle steps, exec, run: interleaved ------------------------------------------------
+// warm-up: page cache, seccomp-free bundles, log files
+for (const r of runtimes) lifecycle(r, `warm-${r.name}-${TAG}`, false);
+for (const r of runtimes) for (const k of STEPS) times[r.name]![k] = [];
 const execIds = new Map<string, string>();
 for (const r of runtimes) {
-  const id = `exec-${r.name}`;
+  const id = `exec-${r.name}-${TAG}`;
   rt(r, ['run', '--detach', '--bundle', SLEEPER, id]);
   execIds.set(r.name, id);
 }
 for (let k = 0; k < ROUNDS; k++) {
-  for (const r of rotated(k)) lifecycle(r, `lc-${r.name}-${k}`, false);
+  for (const r of rotated(k)) lifecycle(r, `lc-${r.name}-${k}-${TAG}`, false);
   for (const r of rotated(k)) note(r, 'exec', rt(r, ['exec', execIds.get(r.name)!, 'true']));
   for (const r of rotated(k)) {
-    note(r, 'run', rt(r, ['run', '--bundle', TRUE, `run-${r.name}-${k}`]));
+    note(r, 'run', rt(r, ['run', '--bundle', TRUE, `run-${r.name}-${k}-${TAG}`]));
     reapAll();
   }
 }
 // peak RSS: one more pass of everything under GNU time
 for (const r of runtimes) {
   for (let k = 0; k < 3; k++) {
-    lifecycle(r, `rss-${r.name}-${k}`, true);
+    lifecycle(r, `rss-${r.name}-${k}-${TAG}`, true);
     note(r, 'exec', rt(r, ['exec', execIds.get(r.name)!, 'true'], true));
-    note(r, 'run', rt(r, ['run', '--bundle', TRUE, `rss-run-${r.name}-${k}`], true));
+    note(r, 'run', rt(r, ['run', '--bundle', TRUE, `rss-run-${r.name}-${k}-${TAG}`], true));
     reapAll();
   }
 }
@@ -209,7 +232,7 @@ for (const r of runtimes) {
   const sampler = setInterval(() => (peak = Math.max(peak, memUsedKb())), 5);
   const t0 = performance.now();
   const procs = Array.from({ length: CONCURRENT }, (_, i) =>
-    Bun.spawn([r.bin, '--root', r.root, '--log', r.log, '--log-format', 'json', 'create', '--bundle', SLEEPER, `par-${r.name}-${i}`], { env: cleanEnv, stdin: 'ignore', stdout: 'ignore', stderr: 'ignore' }),
+    Bun.spawn([r.bin, '--root', r.root, '--log', r.log, '--log-format', 'json', 'create', '--bundle', SLEEPER, `par-${r.name}-${i}-${TAG}`], { env: cleanEnv, stdin: 'ignore', stdout: 'ignore', stderr: 'ignore' }),
   );
   const codes = await Promise.all(procs.map((p) => p.exited));
   const wallMs = performance.now() - t0;
@@ -218,7 +241,7 @@ for (const r of runtimes) {
   const failed = codes.filter((c) => c !== 0).length;
   concurrent[r.name] = { wallMs, peakMb: (peak - base) / 1024 };
   if (failed) console.log(`  ${r.name}: ${failed} of ${CONCURRENT} concurrent creates failed`);
-  for (let i = 0; i < CONCURRENT; i++) Bun.spawnSync([r.bin, '--root', r.root, 'delete', '--force', `par-${r.name}-${i}`], { env: cleanEnv, stdout: 'ignore', stderr: 'ignore' });
+  for (let i = 0; i < CONCURRENT; i++) Bun.spawnSync([r.bin, '--root', r.root, 'delete', '--force', `par-${r.name}-${i}-${TAG}`], { env: cleanEnv, stdout: 'ignore', stderr: 'ignore' });
   reapAll();
 }
 
@@ -226,7 +249,7 @@ for (const r of runtimes) {
 const listing: Record<string, { table: number; json: number }> = {};
 for (const r of runtimes) {
   for (let i = 0; i < LIST_N; i++) {
-    rt(r, ['run', '--detach', '--bundle', TRUE, `list-${r.name}-${i}`]);
+    rt(r, ['run', '--detach', '--bundle', TRUE, `list-${r.name}-${i}-${TAG}`]);
     if (i % 50 === 49) reapAll();
   }
   reapAll();
@@ -237,7 +260,7 @@ for (const r of runtimes) {
     json.push(rt(r, ['list', '--format', 'json']).ms);
   }
   listing[r.name] = { table: median(table), json: median(json) };
-  for (let i = 0; i < LIST_N; i++) Bun.spawnSync([r.bin, '--root', r.root, 'delete', `list-${r.name}-${i}`], { env: cleanEnv, stdout: 'ignore', stderr: 'ignore' });
+  for (let i = 0; i < LIST_N; i++) Bun.spawnSync([r.bin, '--root', r.root, 'delete', `list-${r.name}-${i}-${TAG}`], { env: cleanEnv, stdout: 'ignore', stderr: 'ignore' });
 }
 
 // ---- report ------------------------------------------------------------------------------------
@@ -271,5 +294,4 @@ if (TIME) {
   console.log('\npeak RSS per step (MB):');
   for (const r of runtimes) console.log(`  ${r.name}: ${Object.entries(rss[r.name]!).map(([k, v]) => `${k} ${f1(v / 1024)}`).join(', ')}`);
 } else console.log('\n(peak RSS not measured: GNU time is not installed: apt-get install time)');
-spawnSync('umount', ['-l', work]);
-fs.rmSync(work, { recursive: true, force: true });
+cleanUp();

@@ -82,8 +82,21 @@ export class StateStore {
     atomicWrite(this.file(rec.id), JSON.stringify(rec), 0o600);
   }
 
+  /** Remove the directory: its own two files and the directory (the common case), else all of it. */
   remove(id: string): void {
-    fs.rmSync(this.dir(id), { recursive: true, force: true });
+    const dir = this.dir(id);
+    for (const f of [this.file(id), this.fifo(id)]) {
+      try {
+        fs.unlinkSync(f);
+      } catch {
+        /* not there */
+      }
+    }
+    try {
+      fs.rmdirSync(dir);
+    } catch {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   }
 
   list(): string[] {

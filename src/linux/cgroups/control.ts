@@ -23,24 +23,34 @@ export function uniqueDirs(paths: CgroupPaths): string[] {
   return out;
 }
 
-/** Remove one cgroup directory and its sub-cgroups, retrying while it is busy. */
+/**
+ * Remove one cgroup directory and its sub-cgroups, retrying while it is busy. rmdir comes first:
+ * a cgroup with sub-cgroups refuses it (EBUSY), and only then is the directory listed (listing a
+ * cgroup's directory costs more than removing it).
+ */
 function removeTree(dir: string, deadline: number): void {
-  let ents: Dirent[];
-  try {
-    ents = fs.readdirSync(dir, { withFileTypes: true });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw e;
-  }
-  for (const e of ents) if (e.isDirectory()) removeTree(`${dir}/${e.name}`, deadline);
-  for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
+  for (let delay = 1, listed = false; ; delay = Math.min(delay * 2, 50)) {
     try {
       fs.rmdirSync(dir);
       return;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return;
-      if (code !== 'EBUSY' || Date.now() > deadline) throw e;
+      if (code !== 'EBUSY' && code !== 'ENOTEMPTY') throw e;
+      if (!listed) {
+        listed = true;
+        let ents: Dirent[] = [];
+        try {
+          ents = fs.readdirSync(dir, { withFileTypes: true });
+        } catch {
+          /* gone meanwhile: the next rmdir says so */
+        }
+        const subs = ents.filter((x) => x.isDirectory());
+        for (const x of subs) removeTree(`${dir}/${x.name}`, deadline);
+        if (subs.length) continue;
+      }
+      // busy with processes still exiting
+      if (Date.now() > deadline) throw e;
       sleepMs(delay);
     }
   }
