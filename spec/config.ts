@@ -29,16 +29,17 @@ import {
   anyInteger,
   matching,
   oneOf,
+  lazyObject,
 } from './primitives';
 
-export const Root = z.object({
+export const Root = lazyObject(() => ({
   /** Absolute, or relative to the bundle. */
   path: FilePath,
   readonly: z.boolean().optional(),
-});
+}));
 export type Root = z.infer<typeof Root>;
 
-export const Mount = z.object({
+export const Mount = lazyObject(() => ({
   destination: FilePath,
   source: FilePath.optional(),
   type: z.string().optional(),
@@ -46,14 +47,14 @@ export const Mount = z.object({
   /** id-mapped mount (with `idmap` / `ridmap` in options). */
   uidMappings: z.array(LinuxIDMapping).optional(),
   gidMappings: z.array(LinuxIDMapping).optional(),
-});
+}));
 export type Mount = z.infer<typeof Mount>;
 
 /** config-schema.json consoleSize (a `Box` in specs-go). */
-export const ConsoleSize = z.object({
+export const ConsoleSize = lazyObject(() => ({
   height: Uint64,
   width: Uint64,
-});
+}));
 export type ConsoleSize = z.infer<typeof ConsoleSize>;
 
 /**
@@ -61,14 +62,14 @@ export type ConsoleSize = z.infer<typeof ConsoleSize>;
  * (a non-pointer Go field) reads a missing one as 0. So a missing `uid` / `gid` is accepted and
  * parsed as 0: the parsed value always has both (the only defaults in these schemas).
  */
-export const User = z.object({
+export const User = lazyObject(() => ({
   uid: UID.default(0),
   gid: GID.default(0),
   umask: Umask.optional(),
   additionalGids: ArrayOfGIDs.optional(),
   /** Windows only. */
   username: z.string().optional(),
-});
+}));
 export type User = z.infer<typeof User>;
 
 /**
@@ -79,34 +80,34 @@ export type User = z.infer<typeof User>;
  */
 export const CapabilityName = matching('capability', CAPABILITY_NAME_PATTERN);
 
-export const LinuxCapabilities = z.object({
+export const LinuxCapabilities = lazyObject(() => ({
   bounding: ArrayOfStrings.optional(),
   effective: ArrayOfStrings.optional(),
   inheritable: ArrayOfStrings.optional(),
   permitted: ArrayOfStrings.optional(),
   ambient: ArrayOfStrings.optional(),
-});
+}));
 export type LinuxCapabilities = z.infer<typeof LinuxCapabilities>;
 /** `bounding | effective | inheritable | permitted | ambient`. */
 export type CapabilitySet = keyof LinuxCapabilities;
 
 /** One `process.rlimits[]` entry (a `POSIXRlimit` in specs-go). */
-export const POSIXRlimit = z.object({
+export const POSIXRlimit = lazyObject(() => ({
   /** `RLIMIT_*` (pattern `^RLIMIT_[A-Z]+$`); whether the kernel knows it is a semantic check. */
   type: matching('rlimit type', RLIMIT_TYPE_PATTERN),
   soft: Uint64,
   hard: Uint64,
-});
+}));
 export type POSIXRlimit = z.infer<typeof POSIXRlimit>;
 
 export const IOPriorityClass = oneOf('io priority class', IOPRIO_CLASSES);
 export type IOPriorityClass = z.infer<typeof IOPriorityClass>;
 
 /** `process.ioPriority` (`priority` is REQUIRED in the prose, optional in the schema). */
-export const LinuxIOPriority = z.object({
+export const LinuxIOPriority = lazyObject(() => ({
   class: IOPriorityClass,
   priority: Int32.optional(),
-});
+}));
 export type LinuxIOPriority = z.infer<typeof LinuxIOPriority>;
 
 export const LinuxSchedulerPolicy = oneOf('scheduler policy', SCHEDULER_POLICIES);
@@ -115,7 +116,7 @@ export const LinuxSchedulerFlag = oneOf('scheduler flag', SCHEDULER_FLAGS);
 export type LinuxSchedulerFlag = z.infer<typeof LinuxSchedulerFlag>;
 
 /** `process.scheduler` (sched_setattr(2)). */
-export const Scheduler = z.object({
+export const Scheduler = lazyObject(() => ({
   policy: LinuxSchedulerPolicy,
   nice: Int32.optional(),
   priority: Int32.optional(),
@@ -123,23 +124,23 @@ export const Scheduler = z.object({
   runtime: Uint64.optional(),
   deadline: Uint64.optional(),
   period: Uint64.optional(),
-});
+}));
 export type Scheduler = z.infer<typeof Scheduler>;
 
 const CpuList = matching('cpu list', CPU_LIST_PATTERN, 'like "0-3,7"');
 
 /** `process.execCPUAffinity` (for `exec`'d processes, not the init process). */
-export const CPUAffinity = z.object({
+export const CPUAffinity = lazyObject(() => ({
   initial: CpuList.optional(),
   final: CpuList.optional(),
-});
+}));
 export type CPUAffinity = z.infer<typeof CPUAffinity>;
 
 /**
  * `process`. Only `cwd` is required by the schema; `args` being non-empty (required for
  * start/run) is a semantic check.
  */
-export const Process = z.object({
+export const Process = lazyObject(() => ({
   terminal: z.boolean().optional(),
   consoleSize: ConsoleSize.optional(),
   user: User.optional(),
@@ -158,14 +159,14 @@ export const Process = z.object({
   selinuxLabel: z.string().optional(),
   ioPriority: LinuxIOPriority.optional(),
   execCPUAffinity: CPUAffinity.optional(),
-});
+}));
 export type Process = z.infer<typeof Process>;
 
 /**
  * config.json. Unknown properties are ignored (and dropped from the parsed value) at every
  * level, as config.md requires. The non-Linux platform sections are accepted as-is, unchecked.
  */
-export const Spec = z.object({
+export const Spec = lazyObject(() => ({
   ociVersion: OciVersion,
   process: Process.optional(),
   /** REQUIRED on Linux by the prose, optional in the schema (checked semantically). */
@@ -181,7 +182,7 @@ export const Spec = z.object({
   vm: z.unknown().optional(),
   zos: z.unknown().optional(),
   freebsd: z.unknown().optional(),
-});
+}));
 export type Spec = z.infer<typeof Spec>;
 /** What may be written to config.json (differs from `Spec` only in `process.user.uid/gid` being optional). */
 export type SpecInput = z.input<typeof Spec>;

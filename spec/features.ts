@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import { CapabilityName } from './config';
 import { LinuxMemoryPolicyFlag, LinuxMemoryPolicyMode, LinuxNamespaceType } from './linux';
-import { Annotations, ArrayOfStrings, OciVersion } from './primitives';
+import { Annotations, ArrayOfStrings, OciVersion, lazyObject } from './primitives';
 import { LinuxSeccompAction, LinuxSeccompArch, LinuxSeccompFlag, LinuxSeccompOperator } from './seccomp';
 
 /** Absent or null. */
@@ -18,46 +18,46 @@ function maybe<T extends z.ZodTypeAny>(schema: T) {
   return schema.nullable().optional();
 }
 
-const Enabled = z.object({ enabled: maybe(z.boolean()) });
+const Enabled = lazyObject(() => ({ enabled: maybe(z.boolean()) }));
 
-export const LinuxCgroupFeatures = z.object({
+export const LinuxCgroupFeatures = lazyObject(() => ({
   v1: maybe(z.boolean()),
   v2: maybe(z.boolean()),
   systemd: maybe(z.boolean()),
   systemdUser: maybe(z.boolean()),
   rdma: maybe(z.boolean()),
-});
+}));
 export type LinuxCgroupFeatures = z.infer<typeof LinuxCgroupFeatures>;
 
-export const LinuxSeccompFeatures = z.object({
+export const LinuxSeccompFeatures = lazyObject(() => ({
   enabled: maybe(z.boolean()),
   actions: maybe(z.array(LinuxSeccompAction)),
   operators: maybe(z.array(LinuxSeccompOperator)),
   archs: maybe(z.array(LinuxSeccompArch)),
   knownFlags: maybe(z.array(LinuxSeccompFlag)),
   supportedFlags: maybe(z.array(LinuxSeccompFlag)),
-});
+}));
 export type LinuxSeccompFeatures = z.infer<typeof LinuxSeccompFeatures>;
 
-export const LinuxMemoryPolicyFeatures = z.object({
+export const LinuxMemoryPolicyFeatures = lazyObject(() => ({
   modes: maybe(z.array(LinuxMemoryPolicyMode)),
   flags: maybe(z.array(LinuxMemoryPolicyFlag)),
-});
+}));
 export type LinuxMemoryPolicyFeatures = z.infer<typeof LinuxMemoryPolicyFeatures>;
 
-export const LinuxIntelRdtFeatures = z.object({
+export const LinuxIntelRdtFeatures = lazyObject(() => ({
   enabled: maybe(z.boolean()),
   schemata: maybe(z.boolean()),
   monitoring: maybe(z.boolean()),
-});
+}));
 export type LinuxIntelRdtFeatures = z.infer<typeof LinuxIntelRdtFeatures>;
 
-export const LinuxMountExtensionsFeatures = z.object({
+export const LinuxMountExtensionsFeatures = lazyObject(() => ({
   idmap: maybe(Enabled),
-});
+}));
 export type LinuxMountExtensionsFeatures = z.infer<typeof LinuxMountExtensionsFeatures>;
 
-export const LinuxFeatures = z.object({
+export const LinuxFeatures = lazyObject(() => ({
   namespaces: maybe(z.array(LinuxNamespaceType)),
   capabilities: maybe(z.array(CapabilityName)),
   cgroup: maybe(LinuxCgroupFeatures),
@@ -68,10 +68,10 @@ export const LinuxFeatures = z.object({
   intelRdt: maybe(LinuxIntelRdtFeatures),
   mountExtensions: maybe(LinuxMountExtensionsFeatures),
   netDevices: maybe(Enabled),
-});
+}));
 export type LinuxFeatures = z.infer<typeof LinuxFeatures>;
 
-export const Features = z.object({
+export const Features = lazyObject(() => ({
   ociVersionMin: OciVersion,
   ociVersionMax: OciVersion,
   hooks: maybe(ArrayOfStrings),
@@ -79,5 +79,5 @@ export const Features = z.object({
   annotations: maybe(Annotations),
   potentiallyUnsafeConfigAnnotations: maybe(ArrayOfStrings),
   linux: maybe(LinuxFeatures),
-});
+}));
 export type Features = z.infer<typeof Features>;

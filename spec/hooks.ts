@@ -5,22 +5,22 @@
  * plain FilePath string, so that rule is a semantic check (src/config/validate.ts), not a schema one.
  */
 import { z } from 'zod';
-import { ArrayOfStrings, Env, FilePath, integerAtLeast } from './primitives';
+import { ArrayOfStrings, Env, FilePath, integerAtLeast, lazyObject } from './primitives';
 
 /** `timeout` in seconds: an integer >= 1. */
 const HookTimeout = integerAtLeast(1);
 
-export const Hook = z.object({
+export const Hook = lazyObject(() => ({
   path: FilePath,
   args: ArrayOfStrings.optional(),
   env: Env.optional(),
   timeout: HookTimeout.optional(),
-});
+}));
 export type Hook = z.infer<typeof Hook>;
 
 export const ArrayOfHooks = z.array(Hook);
 
-export const Hooks = z.object({
+export const Hooks = lazyObject(() => ({
   /** DEPRECATED in the spec, still honoured by runc. */
   prestart: ArrayOfHooks.optional(),
   createRuntime: ArrayOfHooks.optional(),
@@ -28,7 +28,7 @@ export const Hooks = z.object({
   startContainer: ArrayOfHooks.optional(),
   poststart: ArrayOfHooks.optional(),
   poststop: ArrayOfHooks.optional(),
-});
+}));
 export type Hooks = z.infer<typeof Hooks>;
 
 /** `prestart | createRuntime | createContainer | startContainer | poststart | poststop`. */

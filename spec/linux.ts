@@ -23,6 +23,7 @@ import {
   Uint32,
   matching,
   oneOf,
+  lazyObject,
 } from './primitives';
 import { LinuxResources, Major, Minor } from './resources';
 import { LinuxSeccomp } from './seccomp';
@@ -31,24 +32,24 @@ export const LinuxNamespaceType = oneOf('namespace', NAMESPACE_TYPES);
 export type LinuxNamespaceType = z.infer<typeof LinuxNamespaceType>;
 
 /** defs-linux.json NamespaceReference: a new namespace, or (with `path`) one to join. */
-export const LinuxNamespace = z.object({
+export const LinuxNamespace = lazyObject(() => ({
   type: LinuxNamespaceType,
   path: FilePath.optional(),
-});
+}));
 export type LinuxNamespace = z.infer<typeof LinuxNamespace>;
 
 /** defs-linux.json TimeOffsets: the offset of one clock. */
-export const LinuxTimeOffset = z.object({
+export const LinuxTimeOffset = lazyObject(() => ({
   secs: Int64.optional(),
   nanosecs: Uint32.optional(),
-});
+}));
 export type LinuxTimeOffset = z.infer<typeof LinuxTimeOffset>;
 
 export const LinuxDeviceType = oneOf('device type', DEVICE_TYPES);
 export type LinuxDeviceType = z.infer<typeof LinuxDeviceType>;
 
 /** defs-linux.json Device: a device node to create in the container. */
-export const LinuxDevice = z.object({
+export const LinuxDevice = lazyObject(() => ({
   type: LinuxDeviceType,
   path: FilePath,
   /** REQUIRED unless `type` is `p` per the prose; optional in the schema (checked semantically). */
@@ -58,26 +59,26 @@ export const LinuxDevice = z.object({
   fileMode: FileMode.optional(),
   uid: UID.optional(),
   gid: GID.optional(),
-});
+}));
 export type LinuxDevice = z.infer<typeof LinuxDevice>;
 
 /** defs-linux.json NetDevice: the value under a host interface name in `netDevices`. */
-export const LinuxNetDevice = z.object({
+export const LinuxNetDevice = lazyObject(() => ({
   /** Name inside the container; defaults to the host name. */
   name: z.string().optional(),
-});
+}));
 export type LinuxNetDevice = z.infer<typeof LinuxNetDevice>;
 
 export const RootfsPropagation = oneOf('rootfsPropagation', ROOTFS_PROPAGATIONS);
 export type RootfsPropagation = z.infer<typeof RootfsPropagation>;
 
-export const LinuxIntelRdt = z.object({
+export const LinuxIntelRdt = lazyObject(() => ({
   closID: z.string().optional(),
   schemata: ArrayOfStrings.optional(),
   l3CacheSchema: z.string().optional(),
   memBwSchema: matching('memBwSchema', MEM_BW_SCHEMA_PATTERN, 'must start with "MB:" and have no newline').optional(),
   enableMonitoring: z.boolean().optional(),
-});
+}));
 export type LinuxIntelRdt = z.infer<typeof LinuxIntelRdt>;
 
 export const LinuxMemoryPolicyMode = oneOf('memory policy mode', MEMORY_POLICY_MODES);
@@ -85,25 +86,25 @@ export type LinuxMemoryPolicyMode = z.infer<typeof LinuxMemoryPolicyMode>;
 export const LinuxMemoryPolicyFlag = oneOf('memory policy flag', MEMORY_POLICY_FLAGS);
 export type LinuxMemoryPolicyFlag = z.infer<typeof LinuxMemoryPolicyFlag>;
 
-export const LinuxMemoryPolicy = z.object({
+export const LinuxMemoryPolicy = lazyObject(() => ({
   /** REQUIRED in the prose, optional in the schema. */
   mode: LinuxMemoryPolicyMode.optional(),
   nodes: z.string().optional(),
   flags: z.array(LinuxMemoryPolicyFlag).optional(),
-});
+}));
 export type LinuxMemoryPolicy = z.infer<typeof LinuxMemoryPolicy>;
 
 export const LinuxPersonalityDomain = oneOf('personality domain', PERSONALITY_DOMAINS);
 export type LinuxPersonalityDomain = z.infer<typeof LinuxPersonalityDomain>;
 
-export const LinuxPersonality = z.object({
+export const LinuxPersonality = lazyObject(() => ({
   /** REQUIRED in the prose, optional in the schema. */
   domain: LinuxPersonalityDomain.optional(),
   flags: ArrayOfStrings.optional(),
-});
+}));
 export type LinuxPersonality = z.infer<typeof LinuxPersonality>;
 
-export const Linux = z.object({
+export const Linux = lazyObject(() => ({
   namespaces: z.array(LinuxNamespace).optional(),
   uidMappings: z.array(LinuxIDMapping).optional(),
   gidMappings: z.array(LinuxIDMapping).optional(),
@@ -123,5 +124,5 @@ export const Linux = z.object({
   intelRdt: LinuxIntelRdt.optional(),
   memoryPolicy: LinuxMemoryPolicy.optional(),
   personality: LinuxPersonality.optional(),
-});
+}));
 export type Linux = z.infer<typeof Linux>;

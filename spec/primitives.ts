@@ -8,6 +8,27 @@
 import { z } from 'zod';
 
 // ---------------------------------------------------------------------------------------------
+// Objects
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * z.object, with its shape built on first use (a parse or `.shape`), not when the module loads.
+ * Building zod schemas is most of what validating a config costs a fresh process (zod binds ~25
+ * methods per schema instance): this way a create builds only the parts its config has (an
+ * absent optional section is never entered), and nothing of the state or features schemas.
+ * Same parsing as z.object (unknown keys stripped).
+ */
+export function lazyObject<T extends z.ZodRawShape>(shape: () => T): z.ZodObject<T, 'strip'> {
+  let built: T | undefined;
+  return new z.ZodObject<T, 'strip'>({
+    shape: () => (built ??= shape()),
+    unknownKeys: 'strip',
+    catchall: z.ZodNever.create(),
+    typeName: z.ZodFirstPartyTypeKind.ZodObject,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
 // Integers (defs.json int8..uint64, percent, FileMode)
 // ---------------------------------------------------------------------------------------------
 
@@ -103,9 +124,9 @@ export const MapStringString = z.record(z.string(), z.string());
 export const Annotations = MapStringString;
 
 /** defs.json IDMapping (a LinuxIDMapping in config-linux.md). */
-export const LinuxIDMapping = z.object({
+export const LinuxIDMapping = lazyObject(() => ({
   containerID: Uint32,
   hostID: Uint32,
   size: Uint32,
-});
+}));
 export type LinuxIDMapping = z.infer<typeof LinuxIDMapping>;

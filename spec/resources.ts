@@ -4,24 +4,24 @@
  */
 import { z } from 'zod';
 import { HUGEPAGE_SIZE_PATTERN } from './constants';
-import { Int64, MapStringString, Uint16, Uint32, Uint64, matching } from './primitives';
+import { Int64, MapStringString, Uint16, Uint32, Uint64, matching, lazyObject } from './primitives';
 
 /** defs-linux.json Major / Minor: int64 device numbers. */
 export const Major = Int64;
 export const Minor = Int64;
 
 /** defs-linux.json DeviceCgroup: one entry of the device allow/deny list. */
-export const LinuxDeviceCgroup = z.object({
+export const LinuxDeviceCgroup = lazyObject(() => ({
   allow: z.boolean(),
   /** `a`, `c` or `b` per config-linux.md; a plain string in the JSON schema. */
   type: z.string().optional(),
   major: Major.optional(),
   minor: Minor.optional(),
   access: z.string().optional(),
-});
+}));
 export type LinuxDeviceCgroup = z.infer<typeof LinuxDeviceCgroup>;
 
-export const LinuxMemory = z.object({
+export const LinuxMemory = lazyObject(() => ({
   limit: Int64.optional(),
   reservation: Int64.optional(),
   swap: Int64.optional(),
@@ -33,10 +33,10 @@ export const LinuxMemory = z.object({
   disableOOMKiller: z.boolean().optional(),
   useHierarchy: z.boolean().optional(),
   checkBeforeUpdate: z.boolean().optional(),
-});
+}));
 export type LinuxMemory = z.infer<typeof LinuxMemory>;
 
-export const LinuxCPU = z.object({
+export const LinuxCPU = lazyObject(() => ({
   shares: Uint64.optional(),
   quota: Int64.optional(),
   burst: Uint64.optional(),
@@ -46,37 +46,37 @@ export const LinuxCPU = z.object({
   cpus: z.string().optional(),
   mems: z.string().optional(),
   idle: Int64.optional(),
-});
+}));
 export type LinuxCPU = z.infer<typeof LinuxCPU>;
 
-export const LinuxPids = z.object({
+export const LinuxPids = lazyObject(() => ({
   /**
    * `-1` (or any value <= 0 for runc) means no limit. config-linux.md v1.3 makes `limit`
    * OPTIONAL; config-linux.json still lists it as required. A field is required here only
    * when both documents require it, so it is optional.
    */
   limit: Int64.optional(),
-});
+}));
 export type LinuxPids = z.infer<typeof LinuxPids>;
 
 /** defs-linux.json blockIODeviceWeight. */
-export const LinuxWeightDevice = z.object({
+export const LinuxWeightDevice = lazyObject(() => ({
   major: Major,
   minor: Minor,
   weight: Uint16.optional(),
   leafWeight: Uint16.optional(),
-});
+}));
 export type LinuxWeightDevice = z.infer<typeof LinuxWeightDevice>;
 
 /** defs-linux.json blockIODeviceThrottle (`rate` is REQUIRED in the prose, optional in the schema). */
-export const LinuxThrottleDevice = z.object({
+export const LinuxThrottleDevice = lazyObject(() => ({
   major: Major,
   minor: Minor,
   rate: Uint64.optional(),
-});
+}));
 export type LinuxThrottleDevice = z.infer<typeof LinuxThrottleDevice>;
 
-export const LinuxBlockIO = z.object({
+export const LinuxBlockIO = lazyObject(() => ({
   weight: Uint16.optional(),
   leafWeight: Uint16.optional(),
   weightDevice: z.array(LinuxWeightDevice).optional(),
@@ -84,37 +84,37 @@ export const LinuxBlockIO = z.object({
   throttleWriteBpsDevice: z.array(LinuxThrottleDevice).optional(),
   throttleReadIOPSDevice: z.array(LinuxThrottleDevice).optional(),
   throttleWriteIOPSDevice: z.array(LinuxThrottleDevice).optional(),
-});
+}));
 export type LinuxBlockIO = z.infer<typeof LinuxBlockIO>;
 
-export const LinuxHugepageLimit = z.object({
+export const LinuxHugepageLimit = lazyObject(() => ({
   /** e.g. `2MB`, `1GB`, `64KB` (`^[1-9][0-9]*[KMG]B$`). */
   pageSize: matching('hugepage size', HUGEPAGE_SIZE_PATTERN, 'like "2MB" or "1GB"'),
   limit: Uint64,
-});
+}));
 export type LinuxHugepageLimit = z.infer<typeof LinuxHugepageLimit>;
 
 /** defs-linux.json NetworkInterfacePriority. */
-export const LinuxInterfacePriority = z.object({
+export const LinuxInterfacePriority = lazyObject(() => ({
   name: z.string(),
   priority: Uint32,
-});
+}));
 export type LinuxInterfacePriority = z.infer<typeof LinuxInterfacePriority>;
 
-export const LinuxNetwork = z.object({
+export const LinuxNetwork = lazyObject(() => ({
   classID: Uint32.optional(),
   priorities: z.array(LinuxInterfacePriority).optional(),
-});
+}));
 export type LinuxNetwork = z.infer<typeof LinuxNetwork>;
 
 /** defs-linux.json Rdma: the limits for one device (the key of `rdma`). */
-export const LinuxRdma = z.object({
+export const LinuxRdma = lazyObject(() => ({
   hcaHandles: Uint32.optional(),
   hcaObjects: Uint32.optional(),
-});
+}));
 export type LinuxRdma = z.infer<typeof LinuxRdma>;
 
-export const LinuxResources = z.object({
+export const LinuxResources = lazyObject(() => ({
   devices: z.array(LinuxDeviceCgroup).optional(),
   memory: LinuxMemory.optional(),
   cpu: LinuxCPU.optional(),
@@ -126,5 +126,5 @@ export const LinuxResources = z.object({
   rdma: z.record(z.string(), LinuxRdma).optional(),
   /** cgroup v2 file name -> content. */
   unified: MapStringString.optional(),
-});
+}));
 export type LinuxResources = z.infer<typeof LinuxResources>;

@@ -4,13 +4,13 @@
  */
 import { z } from 'zod';
 import { CONTAINER_STATUSES } from './constants';
-import { Annotations, OciVersion, integerAtLeast, oneOf } from './primitives';
+import { Annotations, OciVersion, integerAtLeast, oneOf, lazyObject } from './primitives';
 
 /** `creating | created | running | stopped`, plus runc's `paused`. */
 export const ContainerStatus = oneOf('status', CONTAINER_STATUSES);
 export type ContainerStatus = z.infer<typeof ContainerStatus>;
 
-export const State = z.object({
+export const State = lazyObject(() => ({
   ociVersion: OciVersion,
   id: z.string(),
   status: ContainerStatus,
@@ -21,5 +21,5 @@ export const State = z.object({
   pid: integerAtLeast(0).optional(),
   bundle: z.string(),
   annotations: Annotations.optional(),
-});
+}));
 export type State = z.infer<typeof State>;

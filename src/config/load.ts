@@ -24,7 +24,8 @@ export function loadConfig(bundle: string): Spec {
   } catch (e) {
     throw new HeziError(`${file}: invalid JSON: ${(e as Error).message}`);
   }
-  const spec = require('../../spec') as typeof import('../../spec');
+  // the config schemas only (spec/parse): not the state, features or seccomp-agent ones
+  const spec = require('../../spec/parse') as typeof import('../../spec/parse');
   const parsed = spec.parseConfig(json);
   if (!parsed.ok) throw new HeziError(`invalid config: ${parsed.errors.join('; ')}`);
   const problems = validate({ spec: parsed.value, bundle });

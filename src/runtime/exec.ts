@@ -122,8 +122,9 @@ export function loadProcessFile(file: string): Process {
   } catch (e) {
     throw new HeziError(`${file}: invalid JSON: ${(e as Error).message}`);
   }
-  const spec = require('../../spec') as typeof import('../../spec');
-  const parsed = spec.parseWith(spec.Process, json);
+  const { parseWith } = require('../../spec/parse') as typeof import('../../spec/parse');
+  const { Process } = require('../../spec/config') as typeof import('../../spec/config');
+  const parsed = parseWith(Process, json);
   if (!parsed.ok) throw new HeziError(`invalid process: ${parsed.errors.join('; ')}`);
   return parsed.value;
 }
