@@ -1,0 +1,67 @@
+/**
+ * The product is one executable: dist/hezi, copied alone to another directory, runs a real
+ * container in a mount namespace where the checkout (node_modules, build/, the addon, the init),
+ * node and bun are hidden; and it leaves no file behind (the embedded addon is loaded from a
+ * memfd, not extracted to /tmp as Bun's own loader would).
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { expect, it } from 'vitest';
+import { REPO, describeRoot, leftovers, makeBundle, runtime, stateRoot, track } from '../support/bundle';
+
+const DIST = path.join(REPO, 'dist', 'hezi');
+const testsDist = fs.existsSync(DIST) && fs.realpathSync(runtime()) === fs.realpathSync(DIST);
+
+describeRoot('standalone executable', () => {
+  it.skipIf(!testsDist)('dist/hezi copied alone runs a container with the checkout, node and bun hidden, and writes no file', () => {
+    const alone = fs.mkdtempSync(path.join(os.tmpdir(), 'hezi-alone-'));
+    try {
+      const exe = path.join(alone, 'hezi');
+      fs.copyFileSync(DIST, exe);
+      fs.chmodSync(exe, 0o755);
+      const bundle = makeBundle((spec) => {
+        spec.process.args = ['sh', '-c', 'echo "from the container: $(hostname)"; grep ^NoNewPrivs /proc/self/status'];
+        spec.hostname = 'alone';
+      });
+      track(bundle.id);
+      const bunDirs = [path.join(os.homedir(), '.bun')].filter((d) => fs.existsSync(d));
+      const node = fs.realpathSync(process.execPath);
+      const script = [
+        'set -e',
+        `mount -t tmpfs hidden ${REPO}`,
+        `mount --bind /dev/null ${node}`,
+        ...bunDirs.map((d) => `mount -t tmpfs hidden ${d}`),
+        // nothing of the checkout, no node, no bun
+        `test -z "$(ls -A ${REPO})"`,
+        'if node -e 0 2>/dev/null; then echo "node still runs"; exit 90; fi',
+        'if command -v bun >/dev/null 2>&1; then echo "bun still on PATH"; exit 91; fi',
+        `${exe} --root ${stateRoot()} run --bundle ${bundle.dir} ${bundle.id}`,
+      ].join('\n');
+      const before = new Set(fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('.bun')));
+      const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script], { encoding: 'utf8', timeout: 30_000 });
+      expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+      expect(r.stdout).toContain('from the container: alone');
+      expect(r.stdout).toMatch(/NoNewPrivs:\s+1/);
+      // no file written: not next to the executable, not in /tmp (Bun's loader would leave .bun-*.node)
+      expect(fs.readdirSync(alone)).toEqual(['hezi']);
+      expect(fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('.bun') && !before.has(f))).toEqual([]);
+      expect(leftovers({ id: bundle.id, bundle: bundle.dir })).toEqual([]);
+    } finally {
+      fs.rmSync(alone, { recursive: true, force: true });
+    }
+  });
+
+  it.skipIf(!testsDist)('neither dist/hezi nor the addon it embeds needs a shared library but glibc\'s (no libstdc++, no libgcc_s)', () => {
+    for (const f of [DIST, path.join(REPO, 'build', 'Release', 'hezi.node')]) {
+      const r = spawnSync('ldd', [f], { encoding: 'utf8' });
+      const libs = r.stdout
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/)[0] ?? '')
+        .filter((l) => l && !l.startsWith('linux-vdso') && !l.startsWith('/lib64/ld-linux'));
+      expect(libs.length, `${f}: ${r.stdout}`).toBeGreaterThan(0);
+      expect(libs.filter((l) => !/^(libc|libm|libpthread|libdl)\.so\.\d+$/.test(l)), f).toEqual([]);
+    }
+  });
+});
