@@ -46,7 +46,8 @@ async function main(argv: string[]): Promise<number> {
   if (top.values['log-format'] !== 'text' && top.values['log-format'] !== 'json')
     throw new HeziError(`invalid log-format: ${String(top.values['log-format'])}`);
   if (top.values['version'] === true) {
-    out(`hezi version 0.1.0\nspec: 1.3.0\nnode: ${process.version}\n`);
+    const bun = (process.versions as Record<string, string | undefined>)['bun'];
+    out(`hezi version 0.1.0\nspec: 1.3.0\n${bun ? `bun: ${bun}` : `node: ${process.version}`}\n`);
     return 0;
   }
   const [name0, ...rest] = top.positionals;

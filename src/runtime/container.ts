@@ -67,6 +67,7 @@ export function list(store: StateStore): Array<StateView & { ownerName: string }
   for (const id of store.list()) {
     try {
       const { rec, status } = load(store, id);
+      if (!rec) continue; // no state.json: not a container (runc lists these neither)
       const uid = fs.statSync(store.dir(id)).uid;
       out.push({ ...toView(store, id, rec, status), ownerName: userName(uid) });
     } catch {
@@ -200,42 +201,58 @@ function cgroupPids(rec: ContainerRecord): number[] | undefined {
 
 /** `delete`: stopped (or created) containers; --force kills first. Missing + force = success. */
 export function remove(store: StateStore, id: string, force: boolean): void {
-  let loaded: ReturnType<typeof load>;
+  let unlock: () => void;
   try {
-    loaded = load(store, id);
+    validateIdForLookup(id);
+    unlock = store.lock(id);
   } catch (e) {
     if (force && e instanceof HeziError && e.message === 'container does not exist') return;
     throw e;
   }
-  const unlock = store.lock(id);
   try {
     const { rec, status } = load(store, id);
-    void loaded;
     if (!can.deleteWithoutForce(status) && !force) throw E.notStopped(id, status);
-    if (rec && status !== 'stopped' && status !== 'creating') {
-      for (const pid of containerPids(rec)) signalProcess(pid, 9);
-      // frozen tasks cannot die until they are thawed
-      if (status === 'paused' && rec.cgroupPaths) {
-        try {
-          thaw(rec.cgroupPaths);
-        } catch {
-          /* destroy thaws again */
-        }
-      }
-      waitGone(rec);
-    } else if (rec) {
-      // the init is gone, but without a pid namespace its children may live on in the cgroup
-      for (const pid of cgroupPids(rec) ?? []) signalProcess(pid, 9);
-    }
+    if (rec) killLeftovers(rec, status);
     destroy(store, id, rec);
   } finally {
     unlock();
   }
 }
 
-function waitGone(rec: ContainerRecord): void {
+/** Every process the container may still have, killed (and waited for) before its cgroups go. */
+function killLeftovers(rec: ContainerRecord, status: Status): void {
+  if (status === 'creating') {
+    // under the lock a creating record is a create that died: its init, or the container process
+    // it forked (which may wait on exec.fifo forever), and whatever joined its cgroups
+    const procs = [
+      { pid: rec.initPid ?? 0, startTime: rec.initStartTime ?? '' },
+      { pid: rec.pid, startTime: rec.startTime },
+    ].filter((p) => p.pid > 0 && processAlive(p.pid, p.startTime));
+    for (const p of procs) signalProcess(p.pid, 9);
+    for (const pid of cgroupPids(rec) ?? []) signalProcess(pid, 9);
+    for (const p of procs) waitGone(p);
+    return;
+  }
+  if (status !== 'stopped') {
+    for (const pid of containerPids(rec)) signalProcess(pid, 9);
+    // frozen tasks cannot die until they are thawed
+    if (status === 'paused' && rec.cgroupPaths) {
+      try {
+        thaw(rec.cgroupPaths);
+      } catch {
+        /* destroy thaws again */
+      }
+    }
+    waitGone(rec);
+    return;
+  }
+  // the init is gone, but without a pid namespace its children may live on in the cgroup
+  for (const pid of cgroupPids(rec) ?? []) signalProcess(pid, 9);
+}
+
+function waitGone(p: { pid: number; startTime: string }): void {
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
-  for (let k = 0; k < 1000 && processAlive(rec.pid, rec.startTime); k++) Atomics.wait(sleeper, 0, 0, 5);
+  for (let k = 0; k < 1000 && processAlive(p.pid, p.startTime); k++) Atomics.wait(sleeper, 0, 0, 5);
 }
 
 /** Undo create: cgroups, state dir; then poststop hooks (failures are warnings). */

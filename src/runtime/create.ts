@@ -21,6 +21,7 @@ import { hookState, runHooks, runHooksWarnOnly } from './hooks';
 import { readHost } from './host';
 import { log } from './log';
 import { prepareSeccomp, sendSeccompListener } from './seccomp';
+import { faultPoint } from './fault';
 import { hasOwnMountNs, unmountUnder } from './mounts';
 import { ContainerRecord, StateStore, atomicWrite, validateId } from './state-store';
 import { checkTerminal, closeQuietly as closeFdQuietly, openConsole } from './terminal';
@@ -60,6 +61,7 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
   // 2. state dir + lock + fifo
   store.createDir(id);
   const unlock = store.lock(id);
+  faultPoint('create:dir');
   const cleanup: Array<() => void> = [() => store.remove(id)];
   if (!hasOwnMountNs(spec.linux?.namespaces)) cleanup.push(() => unmountUnder(rootfs));
   let initPid = 0;
@@ -75,7 +77,8 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
     if (con) cleanup.push(() => (closeFdQuietly(con.initFd), closeFdQuietly(con.recvFd)));
 
     // 3. plan
-    const plan = compile({ spec, bundle, rootfs, fifo, noPivot: o.noPivot, noNewKeyring: o.noNewKeyring, preserveFds: o.preserveFds, consoleFd: con ? 5 + o.preserveFds : undefined, host: readHost(), seccomp, cgroupDirs: plannedCgroupPaths(id, spec) });
+    const plannedCgroups = plannedCgroupPaths(id, spec);
+    const plan = compile({ spec, bundle, rootfs, fifo, noPivot: o.noPivot, noNewKeyring: o.noNewKeyring, preserveFds: o.preserveFds, consoleFd: con ? 5 + o.preserveFds : undefined, host: readHost(), seccomp, cgroupDirs: plannedCgroups });
     log.debug(`plan: ${plan.ops.map((x, k) => `${k}:${x.code}`).join(' ')}`);
 
     // 4. run the init
@@ -91,6 +94,26 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
       con.initFd = -1;
     }
     initPid = pid;
+    faultPoint('create:spawned');
+    // the record exists from here on (creating): what a delete --force needs if this command dies
+    const record: ContainerRecord = {
+      ociVersion: spec.ociVersion,
+      id,
+      pid: 0,
+      startTime: '',
+      bundle,
+      rootfs,
+      created: new Date().toISOString(),
+      owner: '',
+      ...(spec.annotations ? { annotations: spec.annotations } : {}),
+      config: spec,
+      ...(Object.keys(plannedCgroups).length ? { cgroupPaths: plannedCgroups } : {}),
+      creating: true,
+      initPid: pid,
+      initStartTime: procStat(pid)?.startTime ?? '',
+    };
+    store.write(record);
+    faultPoint('create:recorded');
     cleanup.unshift(() => {
       try {
         fs.closeSync(syncFd);
@@ -135,12 +158,18 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
       }
       if (msg.type === Msg.PID) {
         containerPid = msg.pid;
+        faultPoint('create:pid');
+        record.pid = containerPid;
+        record.startTime = procStat(containerPid)?.startTime ?? '';
+        store.write(record);
         reap(initPid);
         initPid = 0;
         continue;
       }
+      if (msg.type === Msg.SYNC) faultPoint(`create:sync-${msg.pid}`);
       if (msg.type === Msg.SYNC && msg.pid === SyncTag.CGROUP) {
         cgroupPaths = setupCgroup(id, spec, initPid);
+        faultPoint('create:cgroups');
         n.sendMsg(syncFd, Msg.ACK);
         continue;
       }
@@ -152,24 +181,19 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
       throw new HeziError(`unexpected message ${msg.type} from the container init`);
     }
     fs.closeSync(syncFd);
+    faultPoint('create:ready');
 
-    // 5. record
+    // 5. record: created
     const st = procStat(containerPid);
     if (!st) throw new HeziError('container init exited before it was ready');
-    const record: ContainerRecord = {
-      ociVersion: spec.ociVersion,
-      id,
-      pid: containerPid,
-      startTime: st.startTime,
-      bundle,
-      rootfs,
-      created: new Date().toISOString(),
-      owner: '',
-      ...(spec.annotations ? { annotations: spec.annotations } : {}),
-      config: spec,
-      ...(cgroupPaths && Object.keys(cgroupPaths).length ? { cgroupPaths } : {}),
-    };
+    record.startTime = st.startTime;
+    delete record.creating;
+    delete record.initPid;
+    delete record.initStartTime;
+    if (cgroupPaths && Object.keys(cgroupPaths).length) record.cgroupPaths = cgroupPaths;
+    else delete record.cgroupPaths;
     store.write(record);
+    faultPoint('create:recorded-created');
     if (o.pidFile) atomicWrite(path.resolve(o.pidFile), String(containerPid));
     return { record, ...(con?.recvFd !== undefined ? { consoleRecv: con.recvFd } : {}) };
   } catch (e) {

@@ -22,6 +22,7 @@ import { consoleOps, processOps, type SeccompLoad } from '../plan/compile';
 import { encodePlan } from '../plan/encode';
 import { Op, SyncTag, op } from '../plan/ops';
 import { joinCgroup, warmCgroupMigration } from './cgroups';
+import { faultPoint } from './fault';
 import { load } from './container';
 import { E, HeziError, errnoText } from './errors';
 import { log } from './log';
@@ -289,6 +290,7 @@ export async function execContainer(store: StateStore, o: ExecOptions): Promise<
   // 4. run it
   let initPid = spawned.pid;
   let pid = 0;
+  faultPoint('exec:spawned');
   const { syncFd } = spawned;
   let term: AttachedTerminal | undefined;
   try {
@@ -317,6 +319,7 @@ export async function execContainer(store: StateStore, o: ExecOptions): Promise<
       }
       if (msg.type === Msg.PID) {
         pid = msg.pid;
+        faultPoint('exec:pid');
         reap(n, initPid);
         initPid = 0;
         continue;
@@ -324,6 +327,7 @@ export async function execContainer(store: StateStore, o: ExecOptions): Promise<
       if (msg.type === Msg.SYNC && msg.pid === SyncTag.CGROUP) {
         try {
           if (cgroupPaths) joinCgroup(cgroupPaths, initPid);
+          faultPoint('exec:cgroup');
         } catch (e) {
           n.sendMsg(syncFd, Msg.ABORT);
           throw e;
@@ -336,6 +340,7 @@ export async function execContainer(store: StateStore, o: ExecOptions): Promise<
       throw new HeziError(`unexpected message ${msg.type} from the exec process`);
     }
     if (pid <= 0) throw new HeziError('exec process exited before it was ready');
+    faultPoint('exec:ready');
     // the sync socket is CLOEXEC: EOF once the process has exec'd (or died trying)
     try {
       while (n.recvMsg(syncFd, 10_000) !== null) {

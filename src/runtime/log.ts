@@ -1,4 +1,5 @@
 import { fs } from '../native/fs';
+import { HeziError, errorMessage } from './errors';
 import { err } from './output';
 
 /** runc-compatible logging: text `time="…" level=error msg="…"` or JSON lines. */
@@ -9,9 +10,22 @@ export interface LogOptions {
 }
 
 let opts: LogOptions = { format: 'text', debug: false };
+/** the --log file, opened once (append, as runc: a file that cannot be opened is an error) */
+let logFd: { file: string; fd: number } | undefined;
 
 export function configureLog(o: LogOptions): void {
   opts = o;
+  if (o.file && logFd?.file !== o.file) {
+    let fd: number;
+    try {
+      fd = fs.openSync(o.file, 'a', 0o644);
+    } catch (e) {
+      opts = { ...o, file: undefined }; // the error itself goes to stderr
+      throw new HeziError(errorMessage(e));
+    }
+    if (logFd) fs.closeSync(logFd.fd);
+    logFd = { file: o.file, fd };
+  }
 }
 
 function rfc3339(d = new Date()): string {
@@ -26,9 +40,9 @@ function line(level: string, msg: string): string {
 
 function write(level: string, msg: string, alsoStderr: boolean): void {
   const l = line(level, msg);
-  if (opts.file) {
+  if (opts.file && logFd) {
     try {
-      fs.appendFileSync(opts.file, l);
+      fs.writeSync(logFd.fd, l);
     } catch {
       /* a log we cannot write must not hide the error itself */
     }

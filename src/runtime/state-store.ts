@@ -1,6 +1,6 @@
 import { fs } from '../native/fs';
 import * as path from '../linux/path';
-import { E } from './errors';
+import { E, HeziError } from './errors';
 import type { Spec } from '../../spec';
 
 /**
@@ -25,9 +25,21 @@ export interface ContainerRecord {
   config: Spec;
   /** cgroup paths per controller (or "" for the v2 unified path), filled by the cgroup manager */
   cgroupPaths?: Record<string, string>;
+  /**
+   * Set while create runs: the record is written as soon as the init exists (with the cgroups it
+   * will have and the init's pid), so that a create killed at any point leaves what a
+   * `delete --force` needs to undo it. A creating container is never created or running.
+   */
+  creating?: boolean;
+  /** the init as spawned (before it forks the container process), while creating */
+  initPid?: number;
+  initStartTime?: string;
 }
 
 const ID_RE = /^[\w+\-.]+$/;
+
+/** How long a command waits for a container's lock: longer than any create with its hooks should take. */
+const LOCK_WAIT_MS = 60_000;
 
 export function validateId(id: string | undefined): string {
   if (!id) throw E.usage('container id cannot be empty');
@@ -54,7 +66,13 @@ export class StateStore {
 
   /** Make the container's directory; fails if it exists (the id is taken). */
   createDir(id: string): void {
-    fs.mkdirSync(this.root, { recursive: true, mode: 0o700 });
+    try {
+      fs.mkdirSync(this.root, { recursive: true, mode: 0o700 });
+    } catch (e) {
+      // as runc (Go's MkdirAll) words a root that is a file
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new HeziError(`mkdir ${this.root}: not a directory`);
+      throw e;
+    }
     try {
       fs.mkdirSync(this.dir(id), { mode: 0o711 });
     } catch (e) {
@@ -99,11 +117,12 @@ export class StateStore {
     }
   }
 
+  /** The ids of the containers under the root: directories with a valid id (not .seccomp-cache). */
   list(): string[] {
     try {
       return fs
         .readdirSync(this.root, { withFileTypes: true })
-        .filter((d) => d.isDirectory() && d.name !== '.seccomp-cache') // compiled seccomp filters (runtime/seccomp.ts)
+        .filter((d) => d.isDirectory() && ID_RE.test(d.name) && !d.name.startsWith('.'))
         .map((d) => d.name)
         .sort();
     } catch (e) {
@@ -114,9 +133,11 @@ export class StateStore {
 
   /**
    * Take the container's lock (flock on its directory). Returns a release function.
-   * Throws "container does not exist" when there is no directory.
+   * Throws "container does not exist" when there is no directory. Only hezi commands hold it (the
+   * fd is close-on-exec, so no container process inherits it), and only while they work: after
+   * `waitMs` without it the command fails instead of hanging.
    */
-  lock(id: string): () => void {
+  lock(id: string, waitMs = LOCK_WAIT_MS): () => void {
     let fd: number;
     try {
       fd = fs.openSync(this.dir(id), fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
@@ -124,7 +145,22 @@ export class StateStore {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw E.notExist();
       throw e;
     }
-    fs.flockSync(fd, 'ex');
+    const end = Date.now() + waitMs;
+    const cell = new Int32Array(new SharedArrayBuffer(4));
+    for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
+      try {
+        fs.flockSync(fd, 'ex', true);
+        break;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if ((code !== 'EWOULDBLOCK' && code !== 'EAGAIN') || Date.now() > end) {
+          fs.closeSync(fd);
+          if (code === 'EWOULDBLOCK' || code === 'EAGAIN') throw new HeziError(`container ${id} is locked by another hezi command (gave up after ${waitMs / 1000}s)`);
+          throw e;
+        }
+        Atomics.wait(cell, 0, 0, delay);
+      }
+    }
     return () => {
       try {
         fs.closeSync(fd);

@@ -10,7 +10,7 @@ export type Status = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
  * exec.fifo (present ⇒ created: the init still waits on it), the freezer (paused).
  */
 export function deriveStatus(rec: ContainerRecord | undefined, fifoPath: string): Status {
-  if (!rec || rec.pid <= 0) return 'creating';
+  if (!rec || rec.pid <= 0 || rec.creating) return 'creating';
   if (!processAlive(rec.pid, rec.startTime)) return 'stopped';
   // runc: a frozen container is paused, even one that was never started
   if (isFrozen(rec)) return 'paused';
