@@ -11,7 +11,7 @@
 
 #include "plan_abi.h"
 
-#define HZ_MAX_ARGS 8
+#define HZ_MAX_ARGS 10
 
 struct hz_arg {
   const uint8_t *p;
@@ -32,6 +32,7 @@ struct hz_init_state {
   const char *exec_path;   /* LOOKUP_EXEC result (points into the plan mapping) */
   uint8_t *state;          /* bytes for hooks' stdin (static buffer of HZ_MSG_MAX_PAYLOAD) */
   uint32_t state_len;
+  int mounts[HZ_MOUNT_SLOTS]; /* MOUNT_AT's kept mount fds, -1 when empty */
 };
 extern hz_init_state g;
 
@@ -57,7 +58,10 @@ int send_msg(uint32_t type, int32_t op, int32_t err, int32_t pid, int32_t status
 
 /* ---- fs.cc: filesystem ops ---- */
 int op_write_file(const hz_opv *o, int *status);
+int op_write_proc(const hz_opv *o, int *status);
 int op_mount(const hz_opv *o, int *status);
+int op_mount_at(const hz_opv *o, int *status);
+int op_hide_mount(const hz_opv *o, int *status);
 int op_mount_setattr(const hz_opv *o, int *status);
 int op_mkdir_all(const hz_opv *o, int *status);
 int op_touch(const hz_opv *o, int *status);
