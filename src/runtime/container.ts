@@ -207,21 +207,15 @@ export function remove(store: StateStore, id: string, force: boolean): void {
     if (force && e instanceof HeziError && e.message === 'container does not exist') return;
     throw e;
   }
+  // --force kills before it locks: a container process that got hold of the lock (CVE-2024-21626
+  // class: a runtime fd leaked into the container) cannot make delete wait for it forever
+  if (force && loaded.rec && loaded.status !== 'stopped' && loaded.status !== 'creating') killAll(loaded.rec, loaded.status);
   const unlock = store.lock(id);
   try {
     const { rec, status } = load(store, id);
-    void loaded;
     if (!can.deleteWithoutForce(status) && !force) throw E.notStopped(id, status);
     if (rec && status !== 'stopped' && status !== 'creating') {
-      for (const pid of containerPids(rec)) signalProcess(pid, 9);
-      // frozen tasks cannot die until they are thawed
-      if (status === 'paused' && rec.cgroupPaths) {
-        try {
-          thaw(rec.cgroupPaths);
-        } catch {
-          /* destroy thaws again */
-        }
-      }
+      killAll(rec, status);
       waitGone(rec);
     } else if (rec) {
       // the init is gone, but without a pid namespace its children may live on in the cgroup
@@ -230,6 +224,18 @@ export function remove(store: StateStore, id: string, force: boolean): void {
     destroy(store, id, rec);
   } finally {
     unlock();
+  }
+}
+
+/** SIGKILL every process of the container; frozen tasks cannot die until they are thawed. */
+function killAll(rec: ContainerRecord, status: Status): void {
+  for (const pid of containerPids(rec)) signalProcess(pid, 9);
+  if (status === 'paused' && rec.cgroupPaths) {
+    try {
+      thaw(rec.cgroupPaths);
+    } catch {
+      /* destroy thaws again */
+    }
   }
 }
 

@@ -387,6 +387,44 @@ describe.skipIf(!IS_ROOT || !BUILT)('hezi-init ops (as root)', () => {
     expect(Number(lines[5])).toBeGreaterThanOrEqual(1);
   });
 
+  it('WRITE_PROC writes through the procfs at /proc only: never into a file bound over the target, nor into a /proc that is not procfs', () => {
+    // the LSM attribute writes' op (CVE-2019-16884, CVE-2025-52881 class), tried on a harmless
+    // namespaced file: kernel.domainname of a new uts namespace
+    const d = tmp('writeproc');
+    const decoy = path.join(d, 'decoy');
+    fs.writeFileSync(decoy, 'decoy\n');
+    const domain = path.join(d, 'domain');
+    const r = spawn([
+      op.unshare(CLONE.NEWNS | CLONE.NEWUTS, 'mount and uts namespaces'),
+      op.mount('', '', '/', '', MS.REC | MS.PRIVATE, '', 'make / private'),
+      op.writeProc('sys/kernel/domainname', 'hezi-ok', 'write domainname'),
+      op.lookupExec(['/bin/sh'], 'find sh'),
+      op.exec(['/bin/sh', '-c', `cat /proc/sys/kernel/domainname > ${domain}`], [PATH_ENV]),
+    ]);
+    expect(drive(r)).toBeNull();
+    finish(r);
+    expect(fs.readFileSync(domain, 'utf8')).toBe('hezi-ok\n');
+
+    const bound = spawn([
+      op.unshare(CLONE.NEWNS | CLONE.NEWUTS, 'mount and uts namespaces'),
+      op.mount('', '', '/', '', MS.REC | MS.PRIVATE, '', 'make / private'),
+      op.mount(decoy, '', '/proc/sys/kernel/domainname', '', MS.BIND, '', 'bind a file over the target'),
+      op.writeProc('sys/kernel/domainname', 'redirected', 'write domainname'),
+    ]);
+    expect(drive(bound)).toMatchObject({ type: Msg.ERROR, op: 3, err: 18 /* EXDEV: a mount is crossed */ });
+    finish(bound);
+    expect(fs.readFileSync(decoy, 'utf8')).toBe('decoy\n');
+
+    const fake = spawn([
+      op.unshare(CLONE.NEWNS, 'mount namespace'),
+      op.mount('', '', '/', '', MS.REC | MS.PRIVATE, '', 'make / private'),
+      op.mount('tmpfs', '', '/proc', 'tmpfs', 0, '', 'a tmpfs on /proc'),
+      op.writeProc('self/oom_score_adj', '0', 'write oom_score_adj'),
+    ]);
+    expect(drive(fake)).toMatchObject({ type: Msg.ERROR, op: 3, err: 124 /* EMEDIUMTYPE: not procfs */ });
+    finish(fake);
+  });
+
   it('preserveFds: sync and plan fds land at 3+N and 4+N; waitPidAsync', async () => {
     const d = tmp('preserve');
     const a = fs.openSync(path.join(d, 'a'), 'w');

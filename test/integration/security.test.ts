@@ -193,6 +193,33 @@ describeRoot('security: container-escape classes (issue #9)', () => {
     expectNothingLeftBehind({ id: b.id, bundle: b.dir, pids: [{ pid }] });
   });
 
+  it.skipIf(!HAVE_PYTHON)('CVE-2024-21626 class: delete --force does not wait for a lock that a container process holds', () => {
+    // a process of the container holds the container's state dir locked (flock on an open file
+    // description it was handed): whatever the runtime locks, --force must not wait for its own
+    // victim to let go
+    const c = started();
+    const dir = path.join(stateRoot(), c.id);
+    const hold = `
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECTORY)
+fcntl.flock(fd, fcntl.LOCK_EX)
+if fd != 3:
+    os.dup2(fd, 3)
+os.set_inheritable(3, True)
+os.execv(sys.argv[2], sys.argv[2:])
+`;
+    const r = spawnSync('python3', ['-c', hold, dir, runtime(), '--root', stateRoot(), 'exec', '--detach', '--preserve-fds', '1', c.id, 'sleep', '1000'], {
+      stdio: 'ignore',
+      timeout: 20_000,
+    });
+    expect(r.status).toBe(0);
+    const held = waitFor(() => fs.readdirSync('/proc').some((p) => /^\d+$/.test(p) && readlinkQuiet(`/proc/${p}/fd/3`) === dir), 5_000);
+    expect(held, 'a container process holds the locked state dir').toBe(true);
+    const d = run(['delete', '--force', c.id], { timeout: 15_000 });
+    expect(d.status, describeResult(d)).toBe(0);
+    expectNothingLeftBehind({ id: c.id, bundle: c.bundle.dir, pids: [{ pid: c.pid, startTime: c.startTime }] });
+  });
+
   // runc 1.1.5 is vulnerable (the cwd check came with 1.1.12)
   it('CVE-2024-21626: exec --cwd /proc/self/fd/N cannot start a process whose cwd is outside the container', () => {
     const c = started();
