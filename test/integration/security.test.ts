@@ -171,8 +171,8 @@ describeRoot('security: container-escape classes (issue #9)', () => {
   // ---------------------------------------------------------------------------------------------
   // 2. file descriptors: only what the caller passed crosses into the container
 
-  // runc 1.1.5 is vulnerable (CVE-2024-21626 was fixed in 1.1.12): its fds 3..32 are the
-  // container's "preserved" fds
+  // runc 1.1.5 fails closed here ("unable to stat preserved-fd 4 (of 30)": it wants every fd
+  // 3..32 to exist), so this test is red against it without the container getting anything
   it('CVE-2024-21626: run --preserve-fds 30 from a caller holding only stdio gives the container nothing but stdio', () => {
     const r = runContainer(undefined, 'ls /proc/self/fd', { runArgs: ['--preserve-fds', '30'], timeout: 20_000 });
     expect(r.status, describeResult(r)).toBe(0);
@@ -220,7 +220,7 @@ os.execv(sys.argv[2], sys.argv[2:])
     expectNothingLeftBehind({ id: c.id, bundle: c.bundle.dir, pids: [{ pid: c.pid, startTime: c.startTime }] });
   });
 
-  // runc 1.1.5 is vulnerable (the cwd check came with 1.1.12)
+  // runc 1.1.5 as Debian ships it here (1.1.5+ds1-1+deb12u1) has the cwd check of 1.1.12 backported
   it('CVE-2024-21626: exec --cwd /proc/self/fd/N cannot start a process whose cwd is outside the container', () => {
     const c = started();
     const hostDir = hostFile('host-dir');
@@ -281,8 +281,9 @@ os.execv(sys.argv[2], sys.argv[2:])
   // ---------------------------------------------------------------------------------------------
   // 5. /dev/console
 
-  // runc 1.1.5 is vulnerable (CVE-2025-52565 was fixed in 1.2.8): it binds /dev/pts/0 following
-  // the image's symlink, and /dev/console then is the host's core_pattern
+  // runc 1.1.5 is vulnerable (CVE-2025-52565 was fixed in 1.2.8): layout (a) fails there only
+  // because it replaces /dev/ptmx with a symlink to pts/ptmx, but it binds the pty through the
+  // image's /dev/console symlink in (b)
   it.skipIf(!HAVE_PYTHON)('CVE-2025-52565: the pty bound on /dev/console is the verified pty, never a symlink of the image', () => {
     // (a) the container's devpts is elsewhere, /dev/ptmx leads there, and the image's
     //     /dev/pts/0 -> /proc/sys/kernel/core_pattern: a path-based bind of "/dev/pts/<n>"
@@ -320,7 +321,7 @@ os.execv(sys.argv[2], sys.argv[2:])
       }, 'grep " /dev/console " /proc/self/mountinfo; sleep 1', prepare);
       const r = run(['create', '--bundle', b.dir, '--console-socket', recv.sock, b.id]);
       expect(r.status, `${name}: ${describeResult(r)}`).not.toBe(0);
-      expectRefused(r, b, /console/);
+      expectRefused(r, b, /console|ptmx|pts/);
       recv.stop();
     }
   });
@@ -360,6 +361,7 @@ os.execv(sys.argv[2], sys.argv[2:])
   // ---------------------------------------------------------------------------------------------
   // 7. mount targets
 
+  // runc 1.1.5 refuses the bind (checkProcMount) but mounts the tmpfs over /proc/sys/kernel
   it('CVE-2019-19921: a mount whose target resolves into /proc through an image symlink is refused', () => {
     for (const type of ['bind', 'tmpfs']) {
       const src = hostFile('vol');
@@ -443,6 +445,8 @@ os.execv(sys.argv[2], sys.argv[2:])
   // ---------------------------------------------------------------------------------------------
   // 8. the waiting init
 
+  // runc 1.1.5 is vulnerable for a container that joins no existing namespace: nsexec makes its
+  // init non-dumpable only when it setns()es (config.namespaces), so there fds, environ and exe read
   it('CVE-2016-9962: a process exec\'d into a created container cannot read the waiting init\'s fds or environ', () => {
     const c = createOk(undefined, ['sleep', '1000']);
     // the fd numbers can be listed (as with any process); what they are cannot be read or opened
@@ -508,6 +512,7 @@ os.execv(sys.argv[2], sys.argv[2:])
     expect(r3.stdout).toBe('HOME=/\n');
   });
 
+  // runc 1.1.5 hangs here: its exec'd init opens the FIFO inside the container
   it('host-side reads: a running container that turns its /etc/passwd into a FIFO cannot hang exec', () => {
     const c = started({ root: { readonly: false } });
     ok(run(['exec', c.id, 'sh', '-c', 'rm /etc/passwd && mkfifo /etc/passwd']));
@@ -573,23 +578,33 @@ os.execv(sys.argv[2], sys.argv[2:])
   // ---------------------------------------------------------------------------------------------
   // 12. the rest of runc's and crun's published escapes
 
-  it('CVE-2019-5736: the runtime code a container can see runs from a sealed memfd; the host binaries cannot be overwritten', () => {
-    const binaries = [fs.realpathSync(runtime())];
-    const before = binaries.map(sha256);
+  it('CVE-2019-5736: a container process cannot overwrite the runtime through the /proc/<pid>/exe of its init', () => {
+    // the attack: hold /proc/1/exe of the waiting init (the runtime's own code) open, let the init
+    // exec the container's process, then reopen the held fd for writing. On a runtime that runs
+    // its init from its binary on disk this rewrites that binary (and the test fails, having
+    // damaged the binary under test); hezi runs it from a sealed memfd (runc from a read-only mount)
+    const binary = fs.realpathSync(runtime());
+    const before = sha256(binary);
     const c = createOk(undefined, ['sleep', '1000']);
-    // even with CAP_SYS_PTRACE (which reaches a non-dumpable process) the waiting init's exe is
-    // a memfd that cannot be written
-    const r = run(['exec', '--cap', 'CAP_SYS_PTRACE', c.id, 'sh', '-c', 'readlink /proc/1/exe; echo pwned >> /proc/1/exe; echo rc=$?']);
-    expect(r.status, describeResult(r)).toBe(0);
-    const [exe, rc] = lines(r.stdout);
-    expect(exe).toMatch(/^\/memfd:/);
-    expect(rc).toMatch(/^rc=[1-9]/);
-    expect(readlinkQuiet(`/proc/${c.pid}/exe`)).toMatch(/^\/memfd:/);
-    // #!/proc/self/exe: an exec'd "script" whose interpreter is the runtime itself
-    const s = started({ root: { readonly: false } });
-    ok(run(['exec', s.id, 'sh', '-c', 'printf "#!/proc/self/exe\\n" > /evil && chmod 755 /evil']));
-    run(['exec', s.id, '/evil']);
-    expect(binaries.map(sha256)).toEqual(before);
+    // CAP_SYS_PTRACE reaches even a non-dumpable init
+    const attack = [
+      'echo pwned >> /proc/1/exe; echo "running=$?" > /dev/shm/result',
+      'exec 3</proc/1/exe || exit 1',
+      'echo held > /dev/shm/held',
+      'while [ ! -e /dev/shm/go ]; do sleep 0.05; done',
+      'echo pwned >> /proc/self/fd/3; echo "exited=$?" >> /dev/shm/result; echo done > /dev/shm/done',
+    ].join('; ');
+    ok(run(['exec', '--detach', '--cap', 'CAP_SYS_PTRACE', c.id, 'sh', '-c', attack]));
+    const cat = (f: string) => run(['exec', c.id, 'cat', f]).stdout;
+    expect(waitFor(() => cat('/dev/shm/held') === 'held\n', 10_000), 'the attacker holds /proc/1/exe').toBe(true);
+    ok(run(['start', c.id])); // the init execs sleep: the runtime's code is no longer running
+    waitForStatus(c.id, 'running');
+    ok(run(['exec', c.id, 'touch', '/dev/shm/go']));
+    expect(waitFor(() => cat('/dev/shm/done') === 'done\n', 10_000), 'the attacker finished').toBe(true);
+    const result = lines(cat('/dev/shm/result'));
+    expect(result).toHaveLength(2);
+    for (const l of result) expect(l).toMatch(/^(running|exited)=[1-9]/);
+    expect(sha256(binary)).toBe(before);
   });
 
   it('CVE-2022-29162: the container\'s and an exec\'d process\'s inheritable capabilities are empty unless configured', () => {
@@ -644,13 +659,14 @@ os.execv(sys.argv[2], sys.argv[2:])
           gidMappings: [{ containerID: 0, hostID: 0, size: 65536 }],
         },
       },
-      'grep " /sys/fs/cgroup" /proc/self/mountinfo; mkdir /sys/fs/cgroup/x 2>/dev/null; echo rc=$?',
+      'for d in /sys/fs/cgroup /sys/fs/cgroup/*/; do mkdir "$d/hezi-25809" 2>/dev/null && echo "WROTE $d"; done; grep " /sys/fs/cgroup" /proc/self/mountinfo',
     );
-    const [rc, ...mountLines] = lines(out).reverse();
-    expect(rc).toMatch(/^rc=[1-9]/);
-    const mounts = parseMountinfo(mountLines.reverse().join('\n'));
+    expect(out).not.toMatch(/WROTE/);
+    // the host's cgroup hierarchies (bound from the host without a cgroup namespace): read-only as
+    // mounts or as filesystems
+    const mounts = parseMountinfo(out).filter((m) => m.fsType === 'cgroup' || m.fsType === 'cgroup2');
     expect(mounts.length).toBeGreaterThan(0);
-    for (const m of mounts) expect(m.options, m.mountPoint).toContain('ro');
+    for (const m of mounts) expect(m.options.includes('ro') || m.superOptions.includes('ro'), `${m.mountPoint}: ${m.options} ${m.superOptions}`).toBe(true);
   });
 });
 
