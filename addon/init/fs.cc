@@ -134,7 +134,8 @@ int fs_magic(int fd, int64_t *magic) {
   return 0;
 }
 
-/* the mount id of the mount fd's object lives on; 0 on kernels without STATX_MNT_ID */
+/* the id of the mount fd's object is on (0 on kernels without STATX_MNT_ID), and whether it is
+ * that mount's root */
 int mount_id(int fd, uint64_t *id, bool *is_root) {
   struct statx sx;
   memset(&sx, 0, sizeof sx);
@@ -270,13 +271,14 @@ int remount_ro(const char *path, unsigned long extra) {
   return 0;
 }
 
-}  // namespace
-
+/* write argument k of the op to fd, then close it */
 int write_fd(int fd, const hz_opv *o, int k) {
   int err = write_all(fd, o->a[k].p, o->a[k].len);
   if (close(fd) < 0 && !err && errno != EINTR) err = errno;
   return err;
 }
+
+}  // namespace
 
 int op_write_file(const hz_opv *o, int *status) {
   int fd = open(arg_str(o, 0), O_WRONLY | O_CLOEXEC);
