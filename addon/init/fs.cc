@@ -49,17 +49,8 @@ void close_keep_errno(int fd) {
   errno = e;
 }
 
-int openat2_how(int dfd, const char *rel, int flags, mode_t mode, uint64_t resolve) {
-  struct open_how how;
-  memset(&how, 0, sizeof how);
-  how.flags = (uint64_t)(unsigned)flags;
-  how.mode = (flags & O_CREAT) ? mode : 0;
-  how.resolve = resolve;
-  return (int)syscall(SYS_openat2, dfd, rel, &how, sizeof how);
-}
-
 int openat2_in(int rootfd, const char *rel, int flags, mode_t mode, uint64_t extra = 0) {
-  return openat2_how(rootfd, rel, flags, mode, kResolve | extra);
+  return openat2_res(rootfd, rel, flags, mode, kResolve | extra);
 }
 
 int open_root(const char *root) { return open(root, O_PATH | O_DIRECTORY | O_CLOEXEC); }
@@ -77,15 +68,6 @@ int resolve(const char *root, const char *rel, int extra, uint64_t res = 0) {
 }
 
 /* ---- the new mount API: every step on an fd ---- */
-
-int open_tree_fd(int dfd, const char *path, unsigned flags) {
-  return (int)syscall(SYS_open_tree, dfd, path, flags | OPEN_TREE_CLOEXEC);
-}
-
-/* move the detached mount `mnt` onto the object `target` refers to */
-int move_onto(int mnt, int target) {
-  return syscall(SYS_move_mount, mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0 ? errno : 0;
-}
 
 int setattr_fd(int mnt, uint64_t set, uint64_t clr, uint64_t propagation, unsigned flags) {
   struct mount_attr attr;
@@ -287,7 +269,7 @@ int op_write_file(const hz_opv *o, int *status) {
 }
 
 int op_write_proc(const hz_opv *o, int *status) {
-  int proc = openat2_how(AT_FDCWD, "/proc", O_PATH | O_DIRECTORY | O_CLOEXEC, 0, RESOLVE_NO_SYMLINKS);
+  int proc = openat2_res(AT_FDCWD, "/proc", O_PATH | O_DIRECTORY | O_CLOEXEC, 0, RESOLVE_NO_SYMLINKS);
   if (proc < 0) return errno;
   int64_t magic = 0;
   uint64_t id = 0;
@@ -297,7 +279,7 @@ int op_write_proc(const hz_opv *o, int *status) {
   if (!err && (magic != PROC_SUPER_MAGIC || !is_root)) err = EMEDIUMTYPE;
   int fd = -1;
   if (!err) {
-    fd = openat2_how(proc, arg_str(o, 0), O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0,
+    fd = openat2_res(proc, arg_str(o, 0), O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0,
                      RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS);
     if (fd < 0) err = errno;
   }
@@ -344,7 +326,7 @@ int op_mount_at(const hz_opv *o, int *status) {
     if (!err && got == PROC_SUPER_MAGIC) err = EXDEV;
   }
   if (!err && (mflags & HZ_MNT_BIND)) {
-    mnt = open_tree_fd(AT_FDCWD, src, OPEN_TREE_CLONE | ((mflags & HZ_MNT_REC) ? AT_RECURSIVE : 0));
+    mnt = clone_mount(AT_FDCWD, src, (mflags & HZ_MNT_REC) ? AT_RECURSIVE : 0);
     if (mnt < 0) err = errno;
     else if (attr_set || attr_clr) err = setattr_fd(mnt, attr_set, attr_clr, 0, 0);
   } else if (!err) {
@@ -450,12 +432,9 @@ int op_mknod(const hz_opv *o, int *status) {
   close(pfd);
   if (err) return err;
   struct stat st;
-  if (fstat(fd, &st) < 0)
-    err = errno;
-  else if (S_ISLNK(st.st_mode))
-    err = ELOOP;
-  else if ((st.st_mode & S_IFMT) != (mode & S_IFMT) || ((S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) && st.st_rdev != dev))
-    err = EEXIST;
+  err = fstat_nolink(fd, &st); /* ELOOP: a symlink took the node's place */
+  if (!err && ((st.st_mode & S_IFMT) != (mode & S_IFMT) || ((S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) && st.st_rdev != dev)))
+    err = EEXIST; /* some other file did */
   if (!err && fchownat(fd, "", uid, gid, AT_EMPTY_PATH) < 0) err = errno;
   if (!err && syscall(SYS_fchmodat2, fd, "", mode & 07777, AT_EMPTY_PATH) < 0) {
     err = errno;
@@ -534,8 +513,7 @@ int open_listed_path(const char *path, struct stat *st, int *err) {
     *err = errno == ENOENT ? 0 : errno;
     return -1;
   }
-  *err = fstat(fd, st) < 0 ? errno : S_ISLNK(st->st_mode) ? ELOOP : 0;
-  if (*err) {
+  if ((*err = fstat_nolink(fd, st)) != 0) {
     close(fd);
     return -1;
   }
@@ -561,7 +539,7 @@ int op_mask_path(const hz_opv *o, int *status) {
       err = errno;
     else if (!S_ISCHR(ns.st_mode) || ns.st_rdev != makedev(1, 3))
       err = EMEDIUMTYPE;
-    if (!err && (mnt = open_tree_fd(null, "", OPEN_TREE_CLONE | AT_EMPTY_PATH)) < 0) err = errno;
+    if (!err && (mnt = clone_mount(null, "", AT_EMPTY_PATH)) < 0) err = errno;
     if (null >= 0) close(null);
   }
   if (!err) err = move_onto(mnt, fd);
@@ -575,7 +553,7 @@ int op_readonly_path(const hz_opv *o, int *status) {
   int err;
   int fd = open_listed_path(arg_str(o, 0), &st, &err);
   if (fd < 0) return err;
-  int mnt = open_tree_fd(fd, "", OPEN_TREE_CLONE | AT_RECURSIVE | AT_EMPTY_PATH);
+  int mnt = clone_mount(fd, "", AT_RECURSIVE | AT_EMPTY_PATH);
   if (mnt < 0) err = errno;
   if (!err) err = setattr_fd(mnt, MOUNT_ATTR_RDONLY, 0, 0, 0);
   if (!err) err = move_onto(mnt, fd);

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "plan_abi.h"
 
@@ -55,6 +56,15 @@ const char *errno_desc(int err);
 /* send one message on the sync socket (if open); 0 or errno */
 int send_msg(uint32_t type, int32_t op, int32_t err, int32_t pid, int32_t status);
 [[noreturn]] void die(int code);
+/* openat2(dfd, path, {flags, mode, resolve}); the fd, or -1 with errno */
+int openat2_res(int dfd, const char *path, int flags, mode_t mode, uint64_t resolve);
+/* fstat of fd into *st: 0 or errno, ELOOP when fd (an O_PATH|O_NOFOLLOW one) is a symlink */
+int fstat_nolink(int fd, struct stat *st);
+/* open_tree(dfd, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | flags): a detached copy of the mount
+ * at path (AT_EMPTY_PATH: at dfd itself; AT_RECURSIVE: with the mounts below); -1 with errno */
+int clone_mount(int dfd, const char *path, unsigned flags);
+/* move_mount of the detached mount `mnt` onto what the fd `target` refers to; 0 or errno */
+int move_onto(int mnt, int target);
 
 /* ---- fs.cc: filesystem ops ---- */
 int op_write_file(const hz_opv *o, int *status);

@@ -6,14 +6,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
-#include <linux/mount.h>
 #include <linux/openat2.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <termios.h>
 #include <unistd.h>
@@ -25,15 +23,6 @@
 #endif
 
 namespace {
-
-int openat2_res(int dfd, const char *path, int flags, mode_t mode, uint64_t resolve) {
-  struct open_how how;
-  memset(&how, 0, sizeof how);
-  how.flags = (uint64_t)(unsigned)flags;
-  how.mode = (flags & O_CREAT) ? mode : 0;
-  how.resolve = resolve;
-  return (int)syscall(SYS_openat2, dfd, path, &how, sizeof how);
-}
 
 /* fd is a char device on a devpts (with rdev `want`, unless want is 0) */
 int check_devpts(int fd, dev_t want) {
@@ -78,12 +67,7 @@ int console_target(const char *mount_on, int *out) {
   close(dir);
   if (err) return err;
   struct stat st;
-  if (fstat(fd, &st) < 0)
-    err = errno;
-  else if (S_ISLNK(st.st_mode))
-    err = ELOOP;
-  else if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
-    err = EMEDIUMTYPE;
+  if ((err = fstat_nolink(fd, &st)) == 0 && !S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode)) err = EMEDIUMTYPE;
   if (err) {
     close(fd);
     return err;
@@ -94,9 +78,9 @@ int console_target(const char *mount_on, int *out) {
 
 /* bind the pty `slave` (its own mount and dentry, no path) on the O_PATH fd `target` */
 int bind_pty(int slave, int target) {
-  int mnt = (int)syscall(SYS_open_tree, slave, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+  int mnt = clone_mount(slave, "", AT_EMPTY_PATH);
   if (mnt < 0) return errno;
-  int err = syscall(SYS_move_mount, mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0 ? errno : 0;
+  int err = move_onto(mnt, target);
   close(mnt);
   return err;
 }
