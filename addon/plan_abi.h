@@ -63,8 +63,9 @@ enum hz_op : uint32_t {
    * Every filesystem op that takes (str root, str rel) resolves its target like this:
    *   root == "" : rel is an ordinary path used as is (absolute or relative to the cwd).
    *   root != "" : rel is resolved inside root with openat2(RESOLVE_IN_ROOT) so symlinks in the
-   *                container's rootfs cannot escape it (CVE-2021-30465 class). For MOUNT the
-   *                resolved O_PATH fd is used as "/proc/self/fd/N" for the target.
+   *                container's rootfs cannot escape it (CVE-2021-30465 class). MOUNT_AT
+   *                mounts onto the resolved O_PATH fd itself (move_mount), and every later step
+   *                on that mount acts on its fd (MOUNT_SETATTR), never on the path again.
    */
   HZ_OP_MOUNT = 10,        /* (str src|"", str root, str rel, str fstype|"", int flags, str data|"")
                               mount(src, rel, fstype, flags, data). "" → NULL. Host paths only: root
