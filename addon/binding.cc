@@ -14,7 +14,9 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -335,6 +337,57 @@ Napi::Value Umount2(const Napi::CallbackInfo &info) {
   return env.Undefined();
 }
 
+/*
+ * readFileInRoot(root, rel, max) → Buffer of at most max+1 bytes (more than max: the file is
+ * longer), or null when there is no such file. rel is resolved inside root (openat2
+ * RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS: a symlink of the container never leads out of it), opened
+ * O_NONBLOCK|O_NOCTTY (a FIFO cannot block, a tty cannot become ours) and must be a regular file
+ * (else EINVAL: /dev/zero is not read).
+ */
+Napi::Value ReadFileInRoot(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsString() || !info[1].IsString() || !IsInt(info[2]))
+    return ThrowType(env, "readFileInRoot(root: string, rel: string, max: number)");
+  std::string root = info[0].As<Napi::String>().Utf8Value();
+  std::string rel = info[1].As<Napi::String>().Utf8Value();
+  int64_t max = Int(info[2]);
+  if (max < 0 || max > (64 << 20)) return ThrowType(env, "readFileInRoot: max must be 0..64 MiB");
+  int rfd = open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rfd < 0) return ThrowErrno(env, errno, "open");
+  struct open_how how;
+  memset(&how, 0, sizeof how);
+  how.flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  int fd = (int)syscall(SYS_openat2, rfd, rel.c_str(), &how, sizeof how);
+  int err = fd < 0 ? errno : 0;
+  close(rfd);
+  if (fd < 0) return err == ENOENT ? env.Null() : ThrowErrno(env, err, "openat2");
+  struct stat st;
+  if (fstat(fd, &st) < 0)
+    err = errno;
+  else if (!S_ISREG(st.st_mode))
+    err = EINVAL;
+  if (err) {
+    close(fd);
+    return ThrowErrno(env, err, "fstat");
+  }
+  std::vector<uint8_t> buf((size_t)max + 1);
+  size_t got = 0;
+  while (got < buf.size()) {
+    ssize_t n = read(fd, buf.data() + got, buf.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      err = errno;
+      close(fd);
+      return ThrowErrno(env, err, "read");
+    }
+    if (n == 0) break;
+    got += (size_t)n;
+  }
+  close(fd);
+  return Napi::Buffer<uint8_t>::Copy(env, buf.data(), got);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("spawnInit", Napi::Function::New(env, SpawnInit, "spawnInit"));
   exports.Set("recvMsg", Napi::Function::New(env, RecvMsg, "recvMsg"));
@@ -347,6 +400,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("strerror", Napi::Function::New(env, Strerror, "strerror"));
   exports.Set("umount2", Napi::Function::New(env, Umount2, "umount2"));
   exports.Set("warmCgroupLock", Napi::Function::New(env, WarmCgroupLock, "warmCgroupLock"));
+  exports.Set("readFileInRoot", Napi::Function::New(env, ReadFileInRoot, "readFileInRoot"));
   RegisterBpf(env, exports);
   RegisterTerm(env, exports);
   RegisterSeccomp(env, exports);

@@ -37,7 +37,7 @@
 #include <stdint.h>
 
 #define HZ_PLAN_MAGIC "HZP1"
-#define HZ_PLAN_VERSION 1u
+#define HZ_PLAN_VERSION 2u
 
 /* argv of the init: { "hezi-init", "<sync_fd>", "<plan_fd>", NULL } */
 
@@ -49,6 +49,12 @@ enum hz_op : uint32_t {
                               reply ACK: go on (a payload, if any, replaces the stored "state" bytes
                               given to hooks' stdin); reply ABORT or EOF: _exit(1) silently. */
   HZ_OP_WRITE_FILE = 4,    /* (str path, bytes data)  open(path,O_WRONLY|O_CLOEXEC) (no create); write all */
+  HZ_OP_WRITE_PROC = 7,    /* (str rel, bytes data)  write a file of the procfs at /proc, verified: "/proc" is
+                              reached without symlinks and is the root of a procfs mount; rel is opened
+                              O_WRONLY beneath it with RESOLVE_BENEATH | RESOLVE_NO_XDEV |
+                              RESOLVE_NO_MAGICLINKS (no mount inside /proc is crossed, so nothing bound
+                              over a proc file can take the write). Not procfs: EMEDIUMTYPE; a mount
+                              crossed: EXDEV. For LSM attributes (attr/exec). */
   HZ_OP_FORK = 5,          /* ()  fork. The parent sends PID{pid=child's pid} and _exit(0) at once.
                               The child carries on with the next op. */
   HZ_OP_SETSID = 6,        /* ()  setsid() */
@@ -57,36 +63,49 @@ enum hz_op : uint32_t {
    * Every filesystem op that takes (str root, str rel) resolves its target like this:
    *   root == "" : rel is an ordinary path used as is (absolute or relative to the cwd).
    *   root != "" : rel is resolved inside root with openat2(RESOLVE_IN_ROOT) so symlinks in the
-   *                container's rootfs cannot escape it (CVE-2021-30465 class). For MOUNT the
-   *                resolved O_PATH fd is used as "/proc/self/fd/N" for the target.
+   *                container's rootfs cannot escape it (CVE-2021-30465 class). MOUNT_AT
+   *                mounts onto the resolved O_PATH fd itself (move_mount), and every later step
+   *                on that mount acts on its fd (MOUNT_SETATTR), never on the path again.
    */
   HZ_OP_MOUNT = 10,        /* (str src|"", str root, str rel, str fstype|"", int flags, str data|"")
-                              mount(src, target, fstype, flags, data). "" → NULL. */
-  HZ_OP_MOUNT_SETATTR = 11,/* (str root, str rel, int attr_set, int attr_clr, int propagation, int flags)
-                              mount_setattr(dfd=target fd, "", AT_EMPTY_PATH | flags, ...) where flags
-                              may carry AT_RECURSIVE. */
-  HZ_OP_MKDIR_ALL = 12,    /* (str root, str rel, int mode)  mkdir -p; existing dirs are fine;
-                              an existing non-directory is ENOTDIR. */
+                              mount(src, rel, fstype, flags, data). "" → NULL. Host paths only: root
+                              must be "" (else EINVAL); mounts inside a root are MOUNT_AT. */
+  HZ_OP_MOUNT_SETATTR = 11,/* (int slot, int attr_set, int attr_clr, int propagation, int flags)
+                              mount_setattr(the mount in slot, "", AT_EMPTY_PATH | flags, ...) where flags
+                              may carry AT_RECURSIVE: on the mount MOUNT_AT made, never on a path
+                              resolved again. An empty slot: EBADF. */
+  HZ_OP_MKDIR_ALL = 12,    /* (str root, str rel, int mode, int no_symlinks)  mkdir -p; existing dirs are
+                              fine; an existing non-directory is ENOTDIR. no_symlinks != 0: every
+                              component is resolved with RESOLVE_NO_SYMLINKS (a symlink: ELOOP). */
   HZ_OP_TOUCH = 13,        /* (str root, str rel, int mode)  make parents (0755) and create the file
                               (O_CREAT, no O_TRUNC) if missing; an existing file is fine. */
   HZ_OP_MKNOD = 14,        /* (str root, str rel, int mode, int dev, int uid, int gid)
                               remove an existing non-directory at the path first (unlink, ENOENT ok),
-                              mknod(mode incl. S_IFCHR/S_IFBLK/S_IFIFO, dev), chown(uid,gid),
-                              chmod(mode & 07777) (umask must not reduce it). dev = makedev(major,minor)
+                              mknodat(mode incl. S_IFCHR/S_IFBLK/S_IFIFO, dev) in the resolved parent; then
+                              the node is opened O_PATH|O_NOFOLLOW and checked to be what was made (a
+                              symlink swapped in: ELOOP; another file: EEXIST), and chown(uid,gid) and
+                              chmod(mode & 07777) act on that fd (fchmodat2 AT_EMPTY_PATH, else
+                              /proc/self/fd/N): never on the name again. The umask does not reduce
+                              the mode. dev = makedev(major,minor)
                               as computed by TS: ((minor & 0xff) | ((major & 0xfff) << 8) |
                               ((minor & ~0xff) << 12) | ((major & ~0xfff) << 32)). */
   HZ_OP_SYMLINK = 15,      /* (str target, str root, str rel, int ignore_exist)  symlink(target, path) */
-  HZ_OP_CHDIR = 16,        /* (str path) */
+  HZ_OP_CHDIR = 16,        /* (str path)  chdir(path), then getcwd: a cwd outside the process's root
+                              ("(unreachable)/...", e.g. through /proc/self/fd/N of a host directory,
+                              CVE-2024-21626) is EXDEV. */
   HZ_OP_PIVOT_ROOT = 17,   /* (str newroot)  chdir(newroot); pivot_root(".", "."); umount2(".", MNT_DETACH);
                               chdir("/") */
   HZ_OP_MOVE_ROOT = 18,    /* (str newroot)  chdir(newroot); mount(newroot, "/", NULL, MS_MOVE, NULL);
                               chroot("."); chdir("/") */
-  HZ_OP_MASK_PATH = 19,    /* (str path)  path is inside the (already pivoted) root.
-                              ENOENT: nothing to do. A directory: mount tmpfs ro (MS_RDONLY, "size=0"
-                              is NOT used; data "") on it. Otherwise: bind-mount /dev/null on it. */
-  HZ_OP_READONLY_PATH = 20,/* (str path)  ENOENT: nothing to do. Else bind-mount path on itself
-                              (MS_BIND|MS_REC), then remount MS_BIND|MS_REMOUNT|MS_RDONLY keeping the
-                              mount's existing nosuid/nodev/noexec/relatime... flags (from statfs f_flag). */
+  HZ_OP_MASK_PATH = 19,    /* (str path)  path is inside the (already pivoted) root, opened O_PATH|O_NOFOLLOW:
+                              ENOENT: nothing to do; a symlink: ELOOP (refused, not followed). A
+                              directory: a new read-only tmpfs (fsopen/fsmount) moved onto the fd.
+                              Otherwise: "/dev/null" opened O_PATH|O_NOFOLLOW must be the char device
+                              1:3 (else EMEDIUMTYPE), and a clone of it (open_tree) is moved onto the fd. */
+  HZ_OP_READONLY_PATH = 20,/* (str path)  opened O_PATH|O_NOFOLLOW: ENOENT: nothing to do; a symlink:
+                              ELOOP. Else a recursive clone of it (open_tree OPEN_TREE_CLONE |
+                              AT_RECURSIVE) gets MOUNT_ATTR_RDONLY on its top mount (its other flags
+                              kept) and is moved onto the fd. */
   HZ_OP_REMOUNT_RO = 21,   /* (str path, int extra_flags)  like the second half of READONLY_PATH:
                               mount("", path, NULL, MS_REMOUNT|MS_BIND|MS_RDONLY|kept flags|extra, NULL).
                               Used for a read-only root and for bind mounts with "ro". */
@@ -95,7 +114,33 @@ enum hz_op : uint32_t {
                               SIOCSIFFLAGS with IFF_UP), as runc and crun do for a new netns */
   HZ_OP_CHROOT = 23,       /* (str newroot)  chdir(newroot); chroot("."); chdir("/"). For containers
                               without a mount namespace (as runc does), where pivot_root/MS_MOVE would
-                              change the host's root. */
+                              change the host's root. PIVOT_ROOT, MOVE_ROOT and CHROOT close every
+                              mount slot (they belong to the old view). */
+  HZ_OP_MOUNT_AT = 25,     /* (str src|"", str root, str rel, str fstype|"", strv options, int attr_set,
+                              int attr_clr, int mflags, int slot, int magic)
+                              A mount inside root (root != ""), made on fds only (CVE-2021-30465,
+                              CVE-2019-19921 class):
+                              1. the target: rel resolved in root (openat2 RESOLVE_IN_ROOT |
+                                 RESOLVE_NO_MAGICLINKS, O_PATH); HZ_MNT_NO_SYMLINKS adds
+                                 RESOLVE_NO_SYMLINKS and O_DIRECTORY (ELOOP / ENOTDIR);
+                                 HZ_MNT_NOT_ON_PROCFS: a target on a procfs is EXDEV.
+                              2. the mount, detached: HZ_MNT_BIND: open_tree(src, OPEN_TREE_CLONE [|
+                                 AT_RECURSIVE with HZ_MNT_REC]), then mount_setattr(attr_set, attr_clr)
+                                 on it when either is set (a bind's remount flags); else fsopen(fstype),
+                                 fsconfig "source"=src (when set), each option "key=value" as a string
+                                 or "key" as a flag, create, fsmount(attr_set).
+                              3. magic != 0: fstatfs of the new mount must say magic (EMEDIUMTYPE).
+                              4. move_mount onto the target fd.
+                              5. magic != 0: rel resolved again (same flags) must be that very mount
+                                 (statx mnt_id) with that magic, else EMEDIUMTYPE: what is at the path
+                                 now is what was mounted.
+                              6. slot >= 0 (< HZ_MOUNT_SLOTS): the mount's fd is kept there for
+                                 MOUNT_SETATTR (replacing and closing what the slot held). */
+  HZ_OP_HIDE_MOUNT = 26,   /* (str path)  a mount of the runtime's view that the container must not
+                              reach (--no-pivot: the host's procfs and sysfs): mount(NULL, path,
+                              MS_SLAVE|MS_REC) (ENOENT: gone already, nothing to do), then
+                              umount2(path, MNT_DETACH); EINVAL/EPERM: cover it with an empty read-only
+                              tmpfs instead. */
 
   /* --- identity and limits ------------------------------------------------------------ */
   HZ_OP_SETHOSTNAME = 30,  /* (str name) */
@@ -144,16 +189,34 @@ enum hz_op : uint32_t {
 
   /* --- terminals ---------------------------------------------------------------------- */
   HZ_OP_CONSOLE = 60,      /* (int sockfd, int rows, int cols, str mount_on|"", int uid, str name)
-                              master = open("/dev/ptmx", O_RDWR|O_NOCTTY|O_CLOEXEC) (the devpts of the
-                              current root); unlock; slave "/dev/pts/<TIOCGPTN>"; rows > 0 && cols > 0:
-                              TIOCSWINSZ; slave fd = TIOCGPTPEER (fallback: open by name); uid >= 0:
-                              fchown(slave, uid, -1); mount_on != "": create it as an empty 0666 file if
-                              missing and bind-mount the slave on it; one sendmsg on sockfd with `name`
-                              as the data and the master as one SCM_RIGHTS fd; dup3 the slave onto
-                              0, 1, 2; close the master, the slave and sockfd. */
+                              a pty of the devpts at /dev/pts of the current root (CVE-2025-52565):
+                              "/dev/pts" reached without symlinks must be a devpts (else EMEDIUMTYPE);
+                              master = its "ptmx" opened O_RDWR|O_NOCTTY with RESOLVE_BENEATH |
+                              RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS, which must be the char device 5:2 of
+                              that devpts (EMEDIUMTYPE); unlock; rows > 0 && cols > 0: TIOCSWINSZ;
+                              slave fd = TIOCGPTPEER (fallback: "<TIOCGPTN>" opened beneath /dev/pts the
+                              same way), a char device of a devpts (EMEDIUMTYPE); uid >= 0:
+                              fchown(slave, uid, -1); mount_on != "": its parent reached without symlinks,
+                              mount_on itself opened O_PATH|O_NOFOLLOW (a symlink: ELOOP) or created as
+                              an empty 0666 file (O_CREAT|O_EXCL|O_NOFOLLOW), a regular file or char
+                              device (else EMEDIUMTYPE), and a clone of the slave's own mount
+                              (open_tree on the slave fd) is moved onto it: no path names the pty; one
+                              sendmsg on sockfd with `name` as the data and the master as one SCM_RIGHTS
+                              fd; dup3 the slave onto 0, 1, 2; close the master, the slave and sockfd. */
   HZ_OP_SETCTTY = 61,      /* ()  ioctl(0, TIOCSCTTY, 0): the console becomes the controlling terminal
                               (the caller is a session leader: SETSID first) */
 };
+
+/* MOUNT_AT mflags */
+enum hz_mount_flags : uint32_t {
+  HZ_MNT_BIND = 1,          /* a clone of src (a host path), not a new filesystem */
+  HZ_MNT_REC = 2,           /* with the mounts below it */
+  HZ_MNT_NO_SYMLINKS = 4,   /* the target is an ordinary directory reached without any symlink */
+  HZ_MNT_NOT_ON_PROCFS = 8, /* the target must not be on a procfs */
+};
+
+/* mount slots of MOUNT_AT / MOUNT_SETATTR */
+#define HZ_MOUNT_SLOTS 8
 
 enum hz_msg_type : uint32_t {
   /* init → runtime */

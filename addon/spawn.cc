@@ -254,9 +254,10 @@ int child_move(const ChildCtx &c, int err_w, int fd) {
       if (fl >= 0) syscall(SYS_fcntl, i, F_SETFD, fl & ~FD_CLOEXEC);
     }
   }
-  /* fds 3..3+preserve-1 are passed as they are: one the caller really passed was inherited across
-   * its exec of hezi and so cannot be close-on-exec; a close-on-exec one there is hezi's own (every
-   * fd the runtime opens is CLOEXEC: its lock, state dir, event fds) and must not reach the container */
+  /* fds 3..3+preserve-1 are left as they are (CVE-2024-21626): one the caller really passed was
+   * inherited across its execve of hezi, so it is not CLOEXEC and crosses into the init; a CLOEXEC
+   * one there is the runtime's own (Node, Bun and libuv open everything CLOEXEC: the state dir, its
+   * lock, exec.fifo, pipes, eventfds) and vanishes at the execveat below */
   if (syscall(SYS_dup3, sync_fd, 3 + c.preserve, 0) < 0) child_fail(err_w, ST_DUP2, errno);
   if (syscall(SYS_dup3, plan_fd, 4 + c.preserve, 0) < 0) child_fail(err_w, ST_DUP2, errno);
   for (int k = 0; k < c.n_extra; k++)

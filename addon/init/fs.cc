@@ -9,8 +9,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <linux/mount.h>
 #include <linux/openat2.h>
+#include <linux/stat.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -33,6 +35,10 @@
 #define ST_RELATIME 0x1000
 #endif
 
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452
+#endif
+
 namespace {
 
 const uint64_t kResolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
@@ -43,26 +49,91 @@ void close_keep_errno(int fd) {
   errno = e;
 }
 
-int openat2_in(int rootfd, const char *rel, int flags, mode_t mode) {
-  struct open_how how;
-  memset(&how, 0, sizeof how);
-  how.flags = (uint64_t)(unsigned)flags;
-  how.mode = (flags & O_CREAT) ? mode : 0;
-  how.resolve = kResolve;
-  return (int)syscall(SYS_openat2, rootfd, rel, &how, sizeof how);
+int openat2_in(int rootfd, const char *rel, int flags, mode_t mode, uint64_t extra = 0) {
+  return openat2_res(rootfd, rel, flags, mode, kResolve | extra);
 }
 
 int open_root(const char *root) { return open(root, O_PATH | O_DIRECTORY | O_CLOEXEC); }
 
-/* O_PATH fd of (root, rel), -1 with errno on failure. `extra` may add O_DIRECTORY / O_NOFOLLOW. */
-int resolve(const char *root, const char *rel, int extra) {
+/* O_PATH fd of (root, rel), -1 with errno on failure. `extra` may add O_DIRECTORY / O_NOFOLLOW,
+ * `res` more RESOLVE_* flags. */
+int resolve(const char *root, const char *rel, int extra, uint64_t res = 0) {
   int flags = O_PATH | O_CLOEXEC | extra;
   if (!*root) return open(rel, flags);
   int rfd = open_root(root);
   if (rfd < 0) return -1;
-  int fd = openat2_in(rfd, rel, flags, 0);
+  int fd = openat2_in(rfd, rel, flags, 0, res);
   close_keep_errno(rfd);
   return fd;
+}
+
+/* ---- the new mount API: every step on an fd ---- */
+
+int setattr_fd(int mnt, uint64_t set, uint64_t clr, uint64_t propagation, unsigned flags) {
+  struct mount_attr attr;
+  memset(&attr, 0, sizeof attr);
+  attr.attr_set = set;
+  attr.attr_clr = clr;
+  attr.propagation = propagation;
+  return syscall(SYS_mount_setattr, mnt, "", AT_EMPTY_PATH | flags, &attr, sizeof attr) < 0 ? errno : 0;
+}
+
+/* fsconfig one "key=value" (a string) or "key" (a flag) */
+int fs_option(int fsfd, const char *opt) {
+  static char key[256];
+  const char *eq = strchr(opt, '=');
+  if (!eq) return syscall(SYS_fsconfig, fsfd, FSCONFIG_SET_FLAG, opt, nullptr, 0) < 0 ? errno : 0;
+  size_t n = (size_t)(eq - opt);
+  if (n == 0 || n >= sizeof key) return EINVAL;
+  memcpy(key, opt, n);
+  key[n] = 0;
+  return syscall(SYS_fsconfig, fsfd, FSCONFIG_SET_STRING, key, eq + 1, 0) < 0 ? errno : 0;
+}
+
+/* a new filesystem as a detached mount: fsopen, source, options (NUL-separated, `len` bytes), fsmount */
+int new_fs(const char *fstype, const char *src, const char *opts, uint32_t len, uint64_t attr, int *out) {
+  int fsfd = (int)syscall(SYS_fsopen, fstype, FSOPEN_CLOEXEC);
+  if (fsfd < 0) return errno;
+  int err = 0;
+  if (src && *src && syscall(SYS_fsconfig, fsfd, FSCONFIG_SET_STRING, "source", src, 0) < 0) err = errno;
+  for (const char *p = opts, *end = opts + len; !err && p < end; p += strlen(p) + 1)
+    if (*p) err = fs_option(fsfd, p);
+  if (!err && syscall(SYS_fsconfig, fsfd, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0) err = errno;
+  int mnt = -1;
+  if (!err) {
+    mnt = (int)syscall(SYS_fsmount, fsfd, FSMOUNT_CLOEXEC, (unsigned)attr);
+    if (mnt < 0) err = errno;
+  }
+  close(fsfd);
+  if (!err) *out = mnt;
+  return err;
+}
+
+int fs_magic(int fd, int64_t *magic) {
+  struct statfs sf;
+  if (fstatfs(fd, &sf) < 0) return errno;
+  *magic = (int64_t)(uint64_t)(unsigned long)sf.f_type;
+  return 0;
+}
+
+/* the id of the mount fd's object is on (0 on kernels without STATX_MNT_ID), and whether it is
+ * that mount's root */
+int mount_id(int fd, uint64_t *id, bool *is_root) {
+  struct statx sx;
+  memset(&sx, 0, sizeof sx);
+  if (syscall(SYS_statx, fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &sx) < 0) return errno;
+  *id = (sx.stx_mask & STATX_MNT_ID) ? sx.stx_mnt_id : 0;
+  if (is_root) *is_root = (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+  return 0;
+}
+
+void close_slot(int k) {
+  if (g.mounts[k] >= 0) close(g.mounts[k]);
+  g.mounts[k] = -1;
+}
+
+void close_mount_slots() {
+  for (int k = 0; k < HZ_MOUNT_SLOTS; k++) close_slot(k);
 }
 
 /*
@@ -70,7 +141,7 @@ int resolve(const char *root, const char *rel, int extra) {
  * a missing component is created with mkdirat() in its resolved parent. `create` false: only
  * resolve. On success returns 0 and, if out != NULL, an O_PATH fd of the final directory.
  */
-int walk_dirs(int rootfd, const char *rel, mode_t mode, bool create, int *out) {
+int walk_dirs(int rootfd, const char *rel, mode_t mode, bool create, int *out, uint64_t res = 0) {
   static char buf[PATH_MAX];
   size_t len = strlen(rel);
   if (len >= sizeof buf) return ENAMETOOLONG;
@@ -92,7 +163,7 @@ int walk_dirs(int rootfd, const char *rel, mode_t mode, bool create, int *out) {
     char saved = buf[e];
     buf[e] = 0;
     const char *name = buf + s;
-    int fd = rootfd >= 0 ? openat2_in(rootfd, buf, O_PATH | O_DIRECTORY | O_CLOEXEC, 0)
+    int fd = rootfd >= 0 ? openat2_in(rootfd, buf, O_PATH | O_DIRECTORY | O_CLOEXEC, 0, res)
                          : open(buf, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0 && errno == ENOENT && create && !(e - s == 2 && name[0] == '.' && name[1] == '.')) {
       if (mkdirat(cur, name, mode) < 0 && errno != EEXIST) {
@@ -100,7 +171,7 @@ int walk_dirs(int rootfd, const char *rel, mode_t mode, bool create, int *out) {
         close(cur);
         return err;
       }
-      fd = rootfd >= 0 ? openat2_in(rootfd, buf, O_PATH | O_DIRECTORY | O_CLOEXEC, 0)
+      fd = rootfd >= 0 ? openat2_in(rootfd, buf, O_PATH | O_DIRECTORY | O_CLOEXEC, 0, res)
                        : open(buf, O_PATH | O_DIRECTORY | O_CLOEXEC);
     }
     if (fd < 0) {
@@ -120,11 +191,11 @@ int walk_dirs(int rootfd, const char *rel, mode_t mode, bool create, int *out) {
 }
 
 /* mkdir -p / resolve for (root, rel) */
-int dirs(const char *root, const char *rel, mode_t mode, bool create, int *out) {
+int dirs(const char *root, const char *rel, mode_t mode, bool create, int *out, uint64_t res = 0) {
   if (!*root) return walk_dirs(-1, rel, mode, create, out);
   int rfd = open_root(root);
   if (rfd < 0) return errno;
-  int err = walk_dirs(rfd, rel, mode, create, out);
+  int err = walk_dirs(rfd, rel, mode, create, out, res);
   close(rfd);
   return err;
 }
@@ -182,14 +253,43 @@ int remount_ro(const char *path, unsigned long extra) {
   return 0;
 }
 
+/* write argument k of the op to fd, then close it */
+int write_fd(int fd, const hz_opv *o, int k) {
+  int err = write_all(fd, o->a[k].p, o->a[k].len);
+  if (close(fd) < 0 && !err && errno != EINTR) err = errno;
+  return err;
+}
+
 }  // namespace
 
 int op_write_file(const hz_opv *o, int *status) {
   int fd = open(arg_str(o, 0), O_WRONLY | O_CLOEXEC);
   if (fd < 0) return errno;
-  int err = write_all(fd, o->a[1].p, o->a[1].len);
-  if (close(fd) < 0 && !err && errno != EINTR) err = errno;
-  return err;
+  return write_fd(fd, o, 1);
+}
+
+int op_write_proc(const hz_opv *o, int *status) {
+  int proc = openat2_res(AT_FDCWD, "/proc", O_PATH | O_DIRECTORY | O_CLOEXEC, 0, RESOLVE_NO_SYMLINKS);
+  if (proc < 0) return errno;
+  int64_t magic = 0;
+  uint64_t id = 0;
+  bool is_root = false;
+  int err = fs_magic(proc, &magic);
+  if (!err) err = mount_id(proc, &id, &is_root);
+  if (!err && (magic != PROC_SUPER_MAGIC || !is_root)) err = EMEDIUMTYPE;
+  int fd = -1;
+  if (!err) {
+    fd = openat2_res(proc, arg_str(o, 0), O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0,
+                     RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS);
+    if (fd < 0) err = errno;
+  }
+  close(proc);
+  if (err) return err;
+  if ((err = fs_magic(fd, &magic)) != 0 || magic != PROC_SUPER_MAGIC) {
+    close(fd);
+    return err ? err : EMEDIUMTYPE;
+  }
+  return write_fd(fd, o, 1);
 }
 
 int op_mount(const hz_opv *o, int *status) {
@@ -199,36 +299,86 @@ int op_mount(const hz_opv *o, int *status) {
   const char *fstype = arg_str_or_null(o, 3);
   unsigned long flags = (unsigned long)arg_int(o, 4);
   const char *data = arg_str_or_null(o, 5);
-  if (!*root) {
-    if (mount(src, rel, fstype, flags, data) < 0) return errno;
-    return 0;
+  if (*root) return EINVAL; /* inside a root: MOUNT_AT */
+  if (mount(src, rel, fstype, flags, data) < 0) return errno;
+  return 0;
+}
+
+int op_mount_at(const hz_opv *o, int *status) {
+  const char *src = arg_str(o, 0);
+  const char *root = arg_str(o, 1);
+  const char *rel = arg_str(o, 2);
+  const char *fstype = arg_str(o, 3);
+  uint64_t attr_set = (uint64_t)arg_int(o, 5), attr_clr = (uint64_t)arg_int(o, 6);
+  uint32_t mflags = (uint32_t)arg_int(o, 7);
+  int64_t slot = arg_int(o, 8), magic = arg_int(o, 9);
+  if (!*root || slot >= HZ_MOUNT_SLOTS) return EINVAL;
+  const bool no_symlinks = (mflags & HZ_MNT_NO_SYMLINKS) != 0;
+  const uint64_t res = no_symlinks ? RESOLVE_NO_SYMLINKS : 0;
+  const int dir = no_symlinks ? O_DIRECTORY : 0;
+
+  int target = resolve(root, rel, dir, res);
+  if (target < 0) return errno;
+  int err = 0, mnt = -1;
+  int64_t got = 0;
+  if (mflags & HZ_MNT_NOT_ON_PROCFS) {
+    err = fs_magic(target, &got);
+    if (!err && got == PROC_SUPER_MAGIC) err = EXDEV;
   }
-  int fd = resolve(root, rel, 0);
-  if (fd < 0) return errno;
-  char target[32];
-  int r = mount(src, fd_path(target, fd), fstype, flags, data);
-  int err = r < 0 ? errno : 0;
-  close(fd);
-  return err;
+  if (!err && (mflags & HZ_MNT_BIND)) {
+    mnt = clone_mount(AT_FDCWD, src, (mflags & HZ_MNT_REC) ? AT_RECURSIVE : 0);
+    if (mnt < 0) err = errno;
+    else if (attr_set || attr_clr) err = setattr_fd(mnt, attr_set, attr_clr, 0, 0);
+  } else if (!err) {
+    err = new_fs(fstype, src, (const char *)o->a[4].p, o->a[4].len, attr_set, &mnt);
+  }
+  if (!err && magic) {
+    err = fs_magic(mnt, &got);
+    if (!err && got != magic) err = EMEDIUMTYPE;
+  }
+  if (!err) err = move_onto(mnt, target);
+  close(target);
+  if (!err && magic) {
+    /* what the path leads to now is the mount just made */
+    int again = resolve(root, rel, dir, res);
+    uint64_t want = 0, have = 0;
+    if (again < 0) err = errno;
+    if (!err) err = mount_id(mnt, &want, nullptr);
+    if (!err) err = mount_id(again, &have, nullptr);
+    if (!err) err = fs_magic(again, &got);
+    if (!err && (got != magic || want != have)) err = EMEDIUMTYPE;
+    if (again >= 0) close(again);
+  }
+  if (err) {
+    if (mnt >= 0) close(mnt);
+    return err;
+  }
+  if (slot >= 0) {
+    close_slot((int)slot);
+    g.mounts[slot] = mnt;
+  } else {
+    close(mnt);
+  }
+  return 0;
+}
+
+int op_hide_mount(const hz_opv *o, int *status) {
+  const char *path = arg_str(o, 0);
+  if (mount(nullptr, path, nullptr, MS_SLAVE | MS_REC, nullptr) < 0) return errno == ENOENT ? 0 : errno;
+  if (umount2(path, MNT_DETACH) == 0) return 0;
+  if (errno != EINVAL && errno != EPERM) return errno;
+  return mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0") < 0 ? errno : 0;
 }
 
 int op_mount_setattr(const hz_opv *o, int *status) {
-  int fd = resolve(arg_str(o, 0), arg_str(o, 1), 0);
-  if (fd < 0) return errno;
-  struct mount_attr attr;
-  memset(&attr, 0, sizeof attr);
-  attr.attr_set = (uint64_t)arg_int(o, 2);
-  attr.attr_clr = (uint64_t)arg_int(o, 3);
-  attr.propagation = (uint64_t)arg_int(o, 4);
-  unsigned flags = AT_EMPTY_PATH | (unsigned)arg_int(o, 5);
-  long r = syscall(SYS_mount_setattr, fd, "", flags, &attr, sizeof attr);
-  int err = r < 0 ? errno : 0;
-  close(fd);
-  return err;
+  int64_t slot = arg_int(o, 0);
+  if (slot < 0 || slot >= HZ_MOUNT_SLOTS || g.mounts[slot] < 0) return EBADF;
+  return setattr_fd(g.mounts[slot], (uint64_t)arg_int(o, 1), (uint64_t)arg_int(o, 2), (uint64_t)arg_int(o, 3),
+                    (unsigned)arg_int(o, 4));
 }
 
 int op_mkdir_all(const hz_opv *o, int *status) {
-  return dirs(arg_str(o, 0), arg_str(o, 1), (mode_t)arg_int(o, 2), true, nullptr);
+  return dirs(arg_str(o, 0), arg_str(o, 1), (mode_t)arg_int(o, 2), true, nullptr, arg_int(o, 3) ? RESOLVE_NO_SYMLINKS : 0);
 }
 
 int op_touch(const hz_opv *o, int *status) {
@@ -276,9 +426,25 @@ int op_mknod(const hz_opv *o, int *status) {
   if (err) return err;
   if (unlinkat(pfd, name, 0) < 0 && errno != ENOENT && errno != EISDIR) err = errno;
   if (!err && mknodat(pfd, name, mode, dev) < 0) err = errno;
-  if (!err && fchownat(pfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0) err = errno;
-  if (!err && fchmodat(pfd, name, mode & 07777, 0) < 0) err = errno;
+  /* from here on the node made, by fd: the name may be swapped meanwhile (CVE-2024-45310 class) */
+  int fd = -1;
+  if (!err && (fd = openat(pfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)) < 0) err = errno;
   close(pfd);
+  if (err) return err;
+  struct stat st;
+  err = fstat_nolink(fd, &st); /* ELOOP: a symlink took the node's place */
+  if (!err && ((st.st_mode & S_IFMT) != (mode & S_IFMT) || ((S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) && st.st_rdev != dev)))
+    err = EEXIST; /* some other file did */
+  if (!err && fchownat(fd, "", uid, gid, AT_EMPTY_PATH) < 0) err = errno;
+  if (!err && syscall(SYS_fchmodat2, fd, "", mode & 07777, AT_EMPTY_PATH) < 0) {
+    err = errno;
+    if (err == ENOSYS || err == EINVAL) {
+      /* before fchmodat2 (6.6): the fd's own inode through the (host's) /proc/self/fd */
+      char p[32];
+      err = chmod(fd_path(p, fd), mode & 07777) < 0 ? errno : 0;
+    }
+  }
+  close(fd);
   return err;
 }
 
@@ -298,7 +464,13 @@ int op_symlink(const hz_opv *o, int *status) {
   return err;
 }
 
-int op_chdir(const hz_opv *o, int *status) { return chdir(arg_str(o, 0)) < 0 ? errno : 0; }
+int op_chdir(const hz_opv *o, int *status) {
+  if (chdir(arg_str(o, 0)) < 0) return errno;
+  /* a cwd the root does not reach (a host directory through /proc/self/fd/N) reads "(unreachable)/..." */
+  static char cwd[PATH_MAX];
+  if (syscall(SYS_getcwd, cwd, sizeof cwd) < 0) return errno;
+  return cwd[0] == '/' ? 0 : EXDEV;
+}
 
 int op_pivot_root(const hz_opv *o, int *status) {
   int fd = open(arg_str(o, 0), O_DIRECTORY | O_RDONLY | O_CLOEXEC);
@@ -307,6 +479,7 @@ int op_pivot_root(const hz_opv *o, int *status) {
   if (fchdir(fd) < 0) err = errno;
   close(fd);
   if (err) return err;
+  close_mount_slots();
   if (syscall(SYS_pivot_root, ".", ".") < 0) return errno;
   /* the old root is stacked on "."; make it a slave so our unmount cannot reach the host */
   if (mount("", ".", nullptr, MS_SLAVE | MS_REC, nullptr) < 0) return errno;
@@ -317,6 +490,7 @@ int op_pivot_root(const hz_opv *o, int *status) {
 
 int op_move_root(const hz_opv *o, int *status) {
   const char *newroot = arg_str(o, 0);
+  close_mount_slots();
   if (chdir(newroot) < 0) return errno;
   if (mount(newroot, "/", nullptr, MS_MOVE, nullptr) < 0) return errno;
   if (chroot(".") < 0) return errno;
@@ -325,25 +499,67 @@ int op_move_root(const hz_opv *o, int *status) {
 }
 
 int op_chroot(const hz_opv *o, int *status) {
+  close_mount_slots();
   if (chdir(arg_str(o, 0)) < 0) return errno;
   if (chroot(".") < 0) return errno;
   if (chdir("/") < 0) return errno;
   return 0;
 }
 
+/* masked and read-only paths: opened O_PATH|O_NOFOLLOW; -1 with *err = 0 when missing, ELOOP for a symlink */
+int open_listed_path(const char *path, struct stat *st, int *err) {
+  int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    *err = errno == ENOENT ? 0 : errno;
+    return -1;
+  }
+  if ((*err = fstat_nolink(fd, st)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 int op_mask_path(const hz_opv *o, int *status) {
-  const char *path = arg_str(o, 0);
   struct stat st;
-  if (stat(path, &st) < 0) return errno == ENOENT ? 0 : errno;
-  int r = S_ISDIR(st.st_mode) ? mount("tmpfs", path, "tmpfs", MS_RDONLY, nullptr)
-                              : mount("/dev/null", path, nullptr, MS_BIND, nullptr);
-  return r < 0 ? errno : 0;
+  int err;
+  int fd = open_listed_path(arg_str(o, 0), &st, &err);
+  if (fd < 0) return err;
+  int mnt = -1;
+  if (S_ISDIR(st.st_mode)) {
+    static const char ro[] = "ro";
+    err = new_fs("tmpfs", "tmpfs", ro, sizeof ro, MOUNT_ATTR_RDONLY, &mnt);
+  } else {
+    /* the null device, verified (CVE-2025-31133): never whatever a "/dev/null" name leads to */
+    int null = open("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    struct stat ns;
+    if (null < 0)
+      err = errno;
+    else if (fstat(null, &ns) < 0)
+      err = errno;
+    else if (!S_ISCHR(ns.st_mode) || ns.st_rdev != makedev(1, 3))
+      err = EMEDIUMTYPE;
+    if (!err && (mnt = clone_mount(null, "", AT_EMPTY_PATH)) < 0) err = errno;
+    if (null >= 0) close(null);
+  }
+  if (!err) err = move_onto(mnt, fd);
+  if (mnt >= 0) close(mnt);
+  close(fd);
+  return err;
 }
 
 int op_readonly_path(const hz_opv *o, int *status) {
-  const char *path = arg_str(o, 0);
-  if (mount(path, path, nullptr, MS_BIND | MS_REC, nullptr) < 0) return errno == ENOENT ? 0 : errno;
-  return remount_ro(path, 0);
+  struct stat st;
+  int err;
+  int fd = open_listed_path(arg_str(o, 0), &st, &err);
+  if (fd < 0) return err;
+  int mnt = clone_mount(fd, "", AT_RECURSIVE | AT_EMPTY_PATH);
+  if (mnt < 0) err = errno;
+  if (!err) err = setattr_fd(mnt, MOUNT_ATTR_RDONLY, 0, 0, 0);
+  if (!err) err = move_onto(mnt, fd);
+  if (mnt >= 0) close(mnt);
+  close(fd);
+  return err;
 }
 
 int op_remount_ro(const hz_opv *o, int *status) { return remount_ro(arg_str(o, 0), (unsigned long)arg_int(o, 1)); }

@@ -8,10 +8,11 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "plan_abi.h"
 
-#define HZ_MAX_ARGS 8
+#define HZ_MAX_ARGS 10
 
 struct hz_arg {
   const uint8_t *p;
@@ -32,6 +33,7 @@ struct hz_init_state {
   const char *exec_path;   /* LOOKUP_EXEC result (points into the plan mapping) */
   uint8_t *state;          /* bytes for hooks' stdin (static buffer of HZ_MSG_MAX_PAYLOAD) */
   uint32_t state_len;
+  int mounts[HZ_MOUNT_SLOTS]; /* MOUNT_AT's kept mount fds, -1 when empty */
 };
 extern hz_init_state g;
 
@@ -54,10 +56,22 @@ const char *errno_desc(int err);
 /* send one message on the sync socket (if open); 0 or errno */
 int send_msg(uint32_t type, int32_t op, int32_t err, int32_t pid, int32_t status);
 [[noreturn]] void die(int code);
+/* openat2(dfd, path, {flags, mode, resolve}); the fd, or -1 with errno */
+int openat2_res(int dfd, const char *path, int flags, mode_t mode, uint64_t resolve);
+/* fstat of fd into *st: 0 or errno, ELOOP when fd (an O_PATH|O_NOFOLLOW one) is a symlink */
+int fstat_nolink(int fd, struct stat *st);
+/* open_tree(dfd, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | flags): a detached copy of the mount
+ * at path (AT_EMPTY_PATH: at dfd itself; AT_RECURSIVE: with the mounts below); -1 with errno */
+int clone_mount(int dfd, const char *path, unsigned flags);
+/* move_mount of the detached mount `mnt` onto what the fd `target` refers to; 0 or errno */
+int move_onto(int mnt, int target);
 
 /* ---- fs.cc: filesystem ops ---- */
 int op_write_file(const hz_opv *o, int *status);
+int op_write_proc(const hz_opv *o, int *status);
 int op_mount(const hz_opv *o, int *status);
+int op_mount_at(const hz_opv *o, int *status);
+int op_hide_mount(const hz_opv *o, int *status);
 int op_mount_setattr(const hz_opv *o, int *status);
 int op_mkdir_all(const hz_opv *o, int *status);
 int op_touch(const hz_opv *o, int *status);

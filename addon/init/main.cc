@@ -21,7 +21,8 @@
 
 static uint8_t g_state_buf[HZ_MSG_MAX_PAYLOAD];
 
-hz_init_state g = {-1, -1, false, -1, nullptr, g_state_buf, 0};
+static_assert(HZ_MOUNT_SLOTS == 8, "the initializer of g.mounts has one -1 per slot");
+hz_init_state g = {-1, -1, false, -1, nullptr, g_state_buf, 0, {-1, -1, -1, -1, -1, -1, -1, -1}};
 
 typedef int (*op_fn)(const hz_opv *o, int *status);
 
@@ -36,11 +37,14 @@ static const op_desc kOps[] = {
     {HZ_OP_UNSHARE, "i", op_unshare},
     {HZ_OP_SYNC, "i", op_sync},
     {HZ_OP_WRITE_FILE, "sb", op_write_file},
+    {HZ_OP_WRITE_PROC, "sb", op_write_proc},
     {HZ_OP_FORK, "", op_fork},
     {HZ_OP_SETSID, "", op_setsid},
     {HZ_OP_MOUNT, "ssssis", op_mount},
-    {HZ_OP_MOUNT_SETATTR, "ssiiii", op_mount_setattr},
-    {HZ_OP_MKDIR_ALL, "ssi", op_mkdir_all},
+    {HZ_OP_MOUNT_AT, "ssssviiiii", op_mount_at},
+    {HZ_OP_HIDE_MOUNT, "s", op_hide_mount},
+    {HZ_OP_MOUNT_SETATTR, "iiiii", op_mount_setattr},
+    {HZ_OP_MKDIR_ALL, "ssii", op_mkdir_all},
     {HZ_OP_TOUCH, "ssi", op_touch},
     {HZ_OP_MKNOD, "ssiiii", op_mknod},
     {HZ_OP_SYMLINK, "sssi", op_symlink},

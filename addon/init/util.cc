@@ -1,7 +1,11 @@
-/* hezi-init: argument access, tiny formatting, the sync socket. */
+/* hezi-init: argument access, tiny formatting, the sync socket, fd-based path and mount primitives. */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <linux/openat2.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -114,4 +118,26 @@ int send_fd(int sock, const void *data, size_t len, int fd) {
   do n = sendmsg(sock, &mh, MSG_NOSIGNAL);
   while (n < 0 && errno == EINTR);
   return n < 0 ? errno : 0;
+}
+
+int openat2_res(int dfd, const char *path, int flags, mode_t mode, uint64_t resolve) {
+  struct open_how how;
+  memset(&how, 0, sizeof how);
+  how.flags = (uint64_t)(unsigned)flags;
+  how.mode = (flags & O_CREAT) ? mode : 0;
+  how.resolve = resolve;
+  return (int)syscall(SYS_openat2, dfd, path, &how, sizeof how);
+}
+
+int fstat_nolink(int fd, struct stat *st) {
+  if (fstat(fd, st) < 0) return errno;
+  return S_ISLNK(st->st_mode) ? ELOOP : 0;
+}
+
+int clone_mount(int dfd, const char *path, unsigned flags) {
+  return (int)syscall(SYS_open_tree, dfd, path, flags | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+}
+
+int move_onto(int mnt, int target) {
+  return syscall(SYS_move_mount, mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0 ? errno : 0;
 }

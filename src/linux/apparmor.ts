@@ -11,8 +11,9 @@ export function apparmorEnabled(): boolean {
 
 /**
  * Where the profile for the next execve is written, as runc does: "exec <profile>" into the
- * LSM-specific attr file on kernels that have it, else the shared one.
+ * LSM-specific attr file on kernels that have it, else the shared one. Relative to /proc: the init
+ * writes it through the procfs it verified (WRITE_PROC), never through a path.
  */
 export function apparmorExecAttr(): string {
-  return fs.existsSync('/proc/self/attr/apparmor/exec') ? '/proc/self/attr/apparmor/exec' : '/proc/self/attr/exec';
+  return fs.existsSync('/proc/self/attr/apparmor/exec') ? 'self/attr/apparmor/exec' : 'self/attr/exec';
 }

@@ -166,6 +166,45 @@ export function parseMountOptions(options: readonly string[] | undefined): Parse
   return r;
 }
 
+/** The per-mount MS_* flags as MOUNT_ATTR_* (as mount(2) maps them: relatime unless noatime,
+ *  strictatime over both). */
+function mountAttr(flags: number): number {
+  let a = 0;
+  if (flags & MS.RDONLY) a |= MOUNT_ATTR.RDONLY;
+  if (flags & MS.NOSUID) a |= MOUNT_ATTR.NOSUID;
+  if (flags & MS.NODEV) a |= MOUNT_ATTR.NODEV;
+  if (flags & MS.NOEXEC) a |= MOUNT_ATTR.NOEXEC;
+  if (flags & MS.NODIRATIME) a |= MOUNT_ATTR.NODIRATIME;
+  if (flags & MS.NOSYMFOLLOW) a |= MOUNT_ATTR.NOSYMFOLLOW;
+  if (flags & MS.STRICTATIME) a |= MOUNT_ATTR.STRICTATIME;
+  else if (flags & MS.NOATIME) a |= MOUNT_ATTR.NOATIME;
+  return a;
+}
+
+/** every per-mount attribute a bind remount sets (MS_BIND|MS_REMOUNT replaces them all) */
+const ALL_MOUNT_ATTRS =
+  MOUNT_ATTR.RDONLY | MOUNT_ATTR.NOSUID | MOUNT_ATTR.NODEV | MOUNT_ATTR.NOEXEC | MOUNT_ATTR._ATIME | MOUNT_ATTR.NODIRATIME | MOUNT_ATTR.NOSYMFOLLOW;
+
+/**
+ * mount(2) flags of a new filesystem → what fsopen/fsmount take: the superblock flags as fsconfig
+ * flag names (ro, sync, dirsync, lazytime, mand) and the per-mount MOUNT_ATTR_* for fsmount.
+ * (MS_POSIXACL, MS_I_VERSION and MS_SILENT have no fsconfig name: filesystems set them themselves.)
+ */
+export function newMountAttrs(flags: number): { sbOptions: string[]; attr: number } {
+  const sbOptions: string[] = [];
+  if (flags & MS.RDONLY) sbOptions.push('ro');
+  if (flags & MS.SYNCHRONOUS) sbOptions.push('sync');
+  if (flags & MS.DIRSYNC) sbOptions.push('dirsync');
+  if (flags & MS.LAZYTIME) sbOptions.push('lazytime');
+  if (flags & MS.MANDLOCK) sbOptions.push('mand');
+  return { sbOptions, attr: mountAttr(flags) };
+}
+
+/** The flags of mount(MS_BIND|MS_REMOUNT|flags) as mount_setattr's set/clear: exactly these per-mount attributes. */
+export function bindRemountAttrs(flags: number): { set: number; clr: number } {
+  return { set: mountAttr(flags), clr: ALL_MOUNT_ATTRS };
+}
+
 export function propagationFlag(name: string): number | undefined {
   return PROPAGATION[name];
 }

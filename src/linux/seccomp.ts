@@ -118,10 +118,13 @@ const MAX_ARG_INDEX = 5;
 const OPTIMIZE_ABOVE = 32;
 
 /**
- * Syscalls the init itself makes between loading a filter with a listener and the runtime
- * receiving that listener: a notify rule on them would wait for an agent that has no fd yet.
+ * Syscalls a notify rule may not name: write (runc refuses it: the init writes exec.fifo and its
+ * last words with it), and the syscalls of the init's own sync with the runtime once the filter is
+ * loaded: sendmsg hands the listener over, recvfrom/recvmsg wait for the answer, sendto reports,
+ * close drops the init's copy of the listener. A notification there would wait for an agent that
+ * has no listener yet, or make the runtime's own protocol depend on the agent.
  */
-const NO_NOTIFY = ['sendmsg', 'socketcall'];
+const NO_NOTIFY = ['write', 'sendmsg', 'sendto', 'send', 'recvmsg', 'recvfrom', 'recv', 'close', 'socketcall'];
 
 // ---------------------------------------------------------------------------------------------
 // The description handed to the addon
@@ -240,7 +243,7 @@ export function planSeccomp(s: LinuxSeccomp, env: PlanEnv): SeccompPlan {
     sc.names.forEach((name, j) => {
       if (name === '') throw new SeccompConfigError(`${where}.names[${j}]`, 'empty syscall name');
       if (sc.action === 'SCMP_ACT_NOTIFY' && NO_NOTIFY.includes(name))
-        throw new SeccompConfigError(`${where}.names[${j}]`, `SCMP_ACT_NOTIFY cannot be used for ${name} (the runtime receives the listener through it)`);
+        throw new SeccompConfigError(`${where}.names[${j}]`, `SCMP_ACT_NOTIFY cannot be used for the ${name} syscall`);
     });
     if (sc.action === 'SCMP_ACT_NOTIFY') notify = true;
     if (action === defaultAction) {

@@ -28,7 +28,8 @@ export interface WaitResult {
 export interface Native {
   /**
    * Start the init executable (from a sealed memfd copy of `init`: a file, or the image itself) in a fresh child process.
-   * The child gets stdio[0..2] at fds 0,1,2, keeps fds 3..3+preserveFds-1 open, and receives the
+   * The child gets stdio[0..2] at fds 0,1,2, keeps those of fds 3..3+preserveFds-1 that are not
+   * CLOEXEC (the caller's; the runtime's own are CLOEXEC and vanish at the exec), and receives the
    * sync socket at fd 3+preserveFds and the plan memfd at fd 4+preserveFds (argv[1], argv[2]).
    * Returns the child's pid and the runtime's end of the SOCK_SEQPACKET sync socket (CLOEXEC).
    */
@@ -59,6 +60,12 @@ export interface Native {
   warmCgroupLock(file: string): void;
   /** umount2(path, flags) */
   umount2(path: string, flags: number): void;
+  /**
+   * A regular file `rel` read inside `root` (openat2 RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+   * O_NONBLOCK): at most max+1 bytes (more than max: the file is longer); null when it does not
+   * exist; EINVAL when it is not a regular file (a device, a FIFO, a directory).
+   */
+  readFileInRoot(root: string, rel: string, max: number): Buffer | null;
   /** an AF_UNIX SOCK_STREAM socket (CLOEXEC) connected to `path` */
   connectUnix(path: string): number;
   /** socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC) */

@@ -8,11 +8,11 @@ import * as path from '../linux/path';
 import type { Spec } from '../../spec';
 import { apparmorExecAttr } from '../linux/apparmor';
 import { capMask } from '../linux/capabilities';
-import { AT_RECURSIVE, MS, parseMountOptions, propagationFlag } from '../linux/mount-options';
+import { AT_RECURSIVE, MOUNT_ATTR, MS, bindRemountAttrs, newMountAttrs, parseMountOptions, propagationFlag } from '../linux/mount-options';
 import { JOIN_ORDER, NS, NsType } from '../linux/namespaces';
 import { MountInfo, mountOf } from '../linux/proc';
 import { RLIMITS } from '../linux/rlimits';
-import { Op, SyncTag, op } from './ops';
+import { ERRNO, FS_MAGIC, MNT, Op, SLOT, SyncTag, op } from './ops';
 
 export interface HostInfo {
   lastCap: number;
@@ -98,6 +98,10 @@ export function compile(inp: CompileInput): Plan {
   const inUserns = byType.has('user');
   const proc = spec.process;
 
+  // no process of the container may read /proc/<pid> of an init that holds host resources
+  // (exec.fifo) and has no seccomp yet (CVE-2016-9962); the exec of the process resets it
+  ops.push(op.dumpable(false));
+
   // 0. exec.fifo is opened (O_PATH) while the init is still the host's root in the host's
   //    namespaces: the state dir is 0700, and a user-namespaced root could not reach it later
   ops.push(op.openFifo(inp.fifo));
@@ -112,7 +116,10 @@ export function compile(inp: CompileInput): Plan {
   const userns = created.includes('user');
   if (userns) {
     ops.push(op.unshare(NS.user.flag, 'create user namespace'));
+    // dumpable only while the runtime writes /proc/<pid>/uid_map and gid_map (as runc)
+    ops.push(op.dumpable(true));
     ops.push(op.sync(SyncTag.USERNS_MAPS, 'write uid/gid mappings'));
+    ops.push(op.dumpable(false));
     ops.push(op.setresgid(0), op.setresuid(0));
   }
 
@@ -181,6 +188,7 @@ export function compile(inp: CompileInput): Plan {
       continue;
     }
     let src = m.source ?? '';
+    const t = mountTarget(dest, type);
     if (isBind) {
       src = path.isAbsolute(src) ? src : path.resolve(inp.bundle, src);
       let isDir = true;
@@ -191,19 +199,25 @@ export function compile(inp: CompileInput): Plan {
       }
       if (isDir) ops.push(op.mkdirAll(rootfs, dest, 0o755, `create mount point ${dest}`));
       else ops.push(op.touch(rootfs, dest, 0o755, `create mount point ${dest}`));
-      ops.push(op.mount(src, rootfs, dest, '', MS.BIND | (o.flags & MS.REC), '', `bind mount ${src} on ${dest}`));
+      // the remount with the other options is done on the clone before it is attached: on this
+      // mount, never on what the path leads to once it is there
       const rest = o.flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
-      if (rest)
-        ops.push(op.mount('', rootfs, dest, '', MS.BIND | MS.REMOUNT | rest, '', `remount ${dest} with ${(m.options ?? []).join(',')}`));
+      const a = rest ? bindRemountAttrs(rest) : { set: 0, clr: 0 };
+      const flags = MNT.BIND | (o.flags & MS.REC ? MNT.REC : 0) | t.flags;
+      const what = `bind mount ${src} on ${dest}${rest ? ` with ${(m.options ?? []).join(',')}` : ''}`;
+      ops.push(op.mountAt({ src, root: rootfs, rel: dest, attrSet: a.set, attrClr: a.clr, flags, slot: SLOT.MOUNT }, what, t.explain));
     } else {
-      ops.push(op.mkdirAll(rootfs, dest, 0o755, `create mount point ${dest}`));
+      ops.push(op.mkdirAll(rootfs, dest, 0o755, `create mount point ${dest}`, t.noSymlinks, t.explain));
       let fl = o.flags;
       if (dest === '/dev' && devReadonly) fl &= ~MS.RDONLY; // made read-only after the device nodes
-      ops.push(op.mount(src, rootfs, dest, type, fl, o.data.join(','), `mount ${src || type} on ${dest}`));
+      const n = newMountAttrs(fl);
+      const args = { src, root: rootfs, rel: dest, fstype: type, options: [...n.sbOptions, ...o.data], attrSet: n.attr, flags: t.flags, slot: SLOT.MOUNT, magic: t.magic };
+      ops.push(op.mountAt(args, `mount ${src || type} on ${dest}`, t.explain));
     }
-    for (const p of o.propagation) ops.push(op.mount('', rootfs, dest, '', p, '', `set propagation of ${dest}`));
+    for (const p of o.propagation)
+      ops.push(op.mountSetattr(SLOT.MOUNT, 0, 0, p & ~MS.REC, p & MS.REC ? AT_RECURSIVE : 0, `set propagation of ${dest}`));
     if (o.attrSet || o.attrClr)
-      ops.push(op.mountSetattr(rootfs, dest, o.attrSet, o.attrClr, 0, AT_RECURSIVE, `set recursive mount attributes on ${dest}`));
+      ops.push(op.mountSetattr(SLOT.MOUNT, o.attrSet, o.attrClr, 0, AT_RECURSIVE, `set recursive mount attributes on ${dest}`));
   }
 
   // 6. devices
@@ -231,7 +245,8 @@ export function compile(inp: CompileInput): Plan {
       if (inUserns) {
         // mknod is not allowed in a user namespace: bind the host's node instead
         ops.push(op.touch(rootfs, d.path, 0o644, `create mount point ${d.path}`));
-        ops.push(op.mount(d.path, rootfs, d.path, 'bind', MS.BIND, '', `bind mount device ${d.path}`));
+        const t = mountTarget(d.path, 'bind');
+        ops.push(op.mountAt({ src: d.path, root: rootfs, rel: d.path, flags: MNT.BIND | t.flags }, `bind mount device ${d.path}`, t.explain));
       } else {
         const kind = d.type === 'b' ? S_IFBLK : d.type === 'p' ? S_IFIFO : S_IFCHR;
         ops.push(
@@ -260,7 +275,12 @@ export function compile(inp: CompileInput): Plan {
   if (hookSync) ops.push(op.sync(SyncTag.CREATE_RUNTIME, 'run prestart and createRuntime hooks'));
   (hooks.createContainer ?? []).forEach((h, k) => ops.push(hookOp(h, 'createContainer', k)));
 
-  // 9. switch root
+  // 9. switch root. Without pivot_root the old root stays below the new one in the mount
+  //    namespace: its fully visible procfs and sysfs go first, or a user namespace in the
+  //    container could mount a procfs of its own (mount_too_revealing) (runc's msMoveRoot)
+  if (ownMountNs && inp.noPivot)
+    for (const m of host.mounts)
+      if (m.root === '/' && (m.fstype === 'proc' || m.fstype === 'sysfs') && !isWithin(m.mountPoint, rootfs)) ops.push(op.hideMount(m.mountPoint));
   ops.push(!ownMountNs ? op.chroot(rootfs) : inp.noPivot ? op.moveRoot(rootfs) : op.pivotRoot(rootfs));
   if (ownMountNs && requestedFlag !== undefined && requested !== 'private' && requested !== 'rprivate')
     ops.push(op.mount('', '', '/', '', requestedFlag, '', `set rootfs propagation to ${requested}`));
@@ -289,7 +309,7 @@ export function compile(inp: CompileInput): Plan {
   // need not allow what the init does; a listener must reach the runtime, so then before READY
   const lateSeccomp = proc?.noNewPrivileges ? inp.seccomp : undefined;
   // AppArmor: the profile takes effect at the execve (runc writes it at the same point)
-  if (proc?.apparmorProfile) ops.push(op.writeFile(apparmorExecAttr(), `exec ${proc.apparmorProfile}`, `apply AppArmor profile "${proc.apparmorProfile}"`));
+  if (proc?.apparmorProfile) ops.push(op.writeProc(apparmorExecAttr(), `exec ${proc.apparmorProfile}`, `apply AppArmor profile "${proc.apparmorProfile}"`));
   if (lateSeccomp?.listener) ops.push(op.seccomp(lateSeccomp.bpf, lateSeccomp.flags));
   ops.push(op.ready());
   ops.push(op.waitFifo());
@@ -369,26 +389,45 @@ function toRlim(v: number | bigint): bigint {
   return b >= 0x7fffffffffffffffn ? -1n : b;
 }
 
-/** The env the process gets: config env, plus HOME from the container's /etc/passwd when unset. */
+/** The most of the container's /etc/passwd read for HOME; a longer file is read that far. */
+export const PASSWD_MAX = 4 << 20;
+
+/**
+ * The env the process gets: config env, plus HOME from the container's /etc/passwd when unset.
+ * The file is the image's, hence hostile: it is read inside the rootfs (its symlinks stay in
+ * it), only if it is a regular file, and at most PASSWD_MAX bytes of it; anything else is no
+ * passwd (HOME=/, as runc does without one).
+ */
 export function processEnv(proc: Spec['process'], rootfs: string): string[] {
   const env = [...(proc?.env ?? [])];
   if (!env.some((e) => e.startsWith('HOME='))) {
     const uid = proc?.user?.uid ?? 0;
     let home = '/';
-    try {
-      for (const line of fs.readFileSync(path.join(rootfs, 'etc/passwd'), 'utf8').split('\n')) {
-        const f = line.split(':');
-        if (f.length >= 6 && Number(f[2]) === uid) {
-          home = f[5] || '/';
-          break;
-        }
+    for (const line of containerPasswd(rootfs)) {
+      const f = line.split(':');
+      if (f.length >= 6 && Number(f[2]) === uid) {
+        home = f[5] || '/';
+        break;
       }
-    } catch {
-      /* no passwd: HOME=/ as runc does */
     }
     env.push(`HOME=${home}`);
   }
   return env;
+}
+
+/** The complete lines of the container's /etc/passwd; [] when it is missing or unusable. */
+function containerPasswd(rootfs: string): string[] {
+  let buf: Buffer | null;
+  try {
+    const { native } = require('../native/addon') as typeof import('../native/addon');
+    buf = native().readFileInRoot(rootfs, 'etc/passwd', PASSWD_MAX);
+  } catch {
+    return []; // not a regular file, unreadable
+  }
+  if (!buf) return [];
+  const lines = buf.subarray(0, PASSWD_MAX).toString('utf8').split('\n');
+  if (buf.length > PASSWD_MAX) lines.pop(); // cut short: the last line may be partial
+  return lines;
 }
 
 /** PATH lookup candidates for args[0], decided here and tried in order by the init. */
@@ -407,16 +446,25 @@ function cgroupMounts(inp: CompileInput, dest: string, flags: number, cgroupns: 
   const ops: Op[] = [op.mkdirAll(rootfs, dest, 0o755, `create mount point ${dest}`)];
   const base = flags & (MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.RELATIME);
   const ro = (flags & MS.RDONLY) !== 0;
+  const checks = mountTarget(dest, 'cgroup');
+  const fresh = (src: string, rel: string, fstype: string, fl: number, data: string[], slot: number, what: string): Op => {
+    const n = newMountAttrs(fl);
+    return op.mountAt({ src, root: rootfs, rel, fstype, options: [...n.sbOptions, ...data], attrSet: n.attr, flags: checks.flags, slot }, what, checks.explain);
+  };
+  // a bind of our cgroup directory, remounted with these flags (on the clone, before it is attached)
+  const bind = (src: string, rel: string, fl: number): Op => {
+    const a = bindRemountAttrs(fl);
+    return op.mountAt({ src, root: rootfs, rel, attrSet: a.set, attrClr: a.clr, flags: MNT.BIND | MNT.REC | checks.flags }, `bind mount ${src} on ${rel}`, checks.explain);
+  };
   if (host.cgroup2Only) {
-    if (cgroupns) ops.push(op.mount('cgroup2', rootfs, dest, 'cgroup2', flags, '', `mount cgroup2 on ${dest}`));
+    if (cgroupns) ops.push(fresh('cgroup2', dest, 'cgroup2', flags, [], -1, `mount cgroup2 on ${dest}`));
     else {
       const src = inp.cgroupDirs?.[''] ?? path.join('/sys/fs/cgroup', host.ownCgroups.get('') ?? '/');
-      ops.push(op.mount(src, rootfs, dest, '', MS.BIND | MS.REC, '', `bind mount ${src} on ${dest}`));
-      if (ro) ops.push(op.mount('', rootfs, dest, '', MS.BIND | MS.REMOUNT | MS.RDONLY | base, '', `remount ${dest} read-only`));
+      ops.push(ro ? bind(src, dest, MS.RDONLY | base) : op.mountAt({ src, root: rootfs, rel: dest, flags: MNT.BIND | MNT.REC | checks.flags }, `bind mount ${src} on ${dest}`, checks.explain));
     }
     return ops;
   }
-  ops.push(op.mount('tmpfs', rootfs, dest, 'tmpfs', base, 'mode=755', `mount tmpfs on ${dest}`));
+  ops.push(fresh('tmpfs', dest, 'tmpfs', base, ['mode=755'], SLOT.CGROUP_TMPFS, `mount tmpfs on ${dest}`));
   const hierarchies = host.mounts.filter(
     (m) => (m.fstype === 'cgroup' || m.fstype === 'cgroup2') && path.posix.dirname(m.mountPoint) === '/sys/fs/cgroup',
   );
@@ -424,24 +472,51 @@ function cgroupMounts(inp: CompileInput, dest: string, flags: number, cgroupns: 
     const name = path.posix.basename(h.mountPoint);
     const sub = path.posix.join(dest, name);
     ops.push(op.mkdirAll(rootfs, sub, 0o755, `create mount point ${sub}`));
-    const controllers = h.fstype === 'cgroup2' ? '' : h.superOptions.split(',').filter((x) => x !== 'rw' && x !== 'ro').join(',');
+    const controllers = h.fstype === 'cgroup2' ? [] : h.superOptions.split(',').filter((x) => x !== 'rw' && x !== 'ro');
     const key = h.fstype === 'cgroup2' ? '' : controllerKey(h.superOptions);
     if (cgroupns) {
-      ops.push(op.mount('cgroup', rootfs, sub, h.fstype, flags, controllers, `mount cgroup ${name} on ${sub}`));
+      ops.push(fresh('cgroup', sub, h.fstype, flags, controllers, -1, `mount cgroup ${name} on ${sub}`));
     } else {
       // the container's own cgroup in this hierarchy (runc binds the same), else ours
       const planned = h.fstype === 'cgroup2' ? inp.cgroupDirs?.[''] : controllersOf(h.superOptions).map((c) => inp.cgroupDirs?.[c]).find(Boolean);
       const src = planned ?? path.join(h.mountPoint, host.ownCgroups.get(key) ?? '/');
-      ops.push(op.mount(src, rootfs, sub, '', MS.BIND | MS.REC, '', `bind mount ${src} on ${sub}`));
-      ops.push(op.mount('', rootfs, sub, '', MS.BIND | MS.REMOUNT | base | (ro ? MS.RDONLY : 0), '', `remount ${sub}`));
+      ops.push(bind(src, sub, base | (ro ? MS.RDONLY : 0)));
     }
     // cpu -> cpu,cpuacct and friends
     if (name.includes(','))
       for (const alias of name.split(','))
         ops.push(op.symlink(name, rootfs, path.posix.join(dest, alias), true, `symlink ${path.posix.join(dest, alias)} -> ${name}`));
   }
-  if (ro) ops.push(op.mount('', rootfs, dest, '', MS.REMOUNT | MS.RDONLY | base, '', `remount ${dest} read-only`));
+  if (ro) ops.push(op.mountSetattr(SLOT.CGROUP_TMPFS, MOUNT_ATTR.RDONLY, 0, 0, 0, `remount ${dest} read-only`));
   return ops;
+}
+
+/** Files of /proc that lxcfs emulates: a mount on them is allowed (runc's checkProcMount list). */
+const PROC_MOUNTABLE = new Set([
+  '/proc/cpuinfo', '/proc/diskstats', '/proc/meminfo', '/proc/stat', '/proc/swaps', '/proc/uptime', '/proc/loadavg', '/proc/slabinfo', '/proc/net/dev',
+  '/proc/sys/kernel/ns_last_pid',
+]);
+
+/**
+ * How a mount target is checked (CVE-2019-16884, CVE-2019-19921 classes): procfs and sysfs go on an
+ * ordinary directory reached without symlinks and must be what is there afterwards; nothing else
+ * goes where the path resolves into a procfs (save procfs itself on /proc and lxcfs' files).
+ */
+function mountTarget(dest: string, type: string): { flags: number; noSymlinks: boolean; magic: number; explain: Op['explain'] } {
+  const special = type === 'proc' || type === 'sysfs';
+  const onProc = (type === 'proc' && dest === '/proc') || PROC_MOUNTABLE.has(dest);
+  const flags = (special ? MNT.NO_SYMLINKS : 0) | (onProc ? 0 : MNT.NOT_ON_PROCFS);
+  const ordinary = `${dest} must be mounted on an ordinary directory`;
+  const explain: Op['explain'] = {
+    [ERRNO.EXDEV]: `${dest} cannot be mounted because it resolves inside /proc`,
+    ...(special ? { [ERRNO.ELOOP]: ordinary, [ERRNO.ENOTDIR]: ordinary, [ERRNO.EMEDIUMTYPE]: `what is at ${dest} after mounting is not ${type}` } : {}),
+  };
+  return { flags, noSymlinks: special, magic: type === 'proc' ? FS_MAGIC.proc : type === 'sysfs' ? FS_MAGIC.sysfs : 0, explain };
+}
+
+/** p is dir or below it */
+function isWithin(p: string, dir: string): boolean {
+  return p === dir || p.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
 }
 
 /** "rw,nosuid,cpu,cpuacct" → ["cpu", "cpuacct"]; "name=systemd" kept */

@@ -11,6 +11,7 @@ export const OpCode = {
   WRITE_FILE: 4,
   FORK: 5,
   SETSID: 6,
+  WRITE_PROC: 7,
   MOUNT: 10,
   MOUNT_SETATTR: 11,
   MKDIR_ALL: 12,
@@ -26,6 +27,8 @@ export const OpCode = {
   CHOWN: 22,
   CHROOT: 23,
   LOOPBACK_UP: 24,
+  MOUNT_AT: 25,
+  HIDE_MOUNT: 26,
   SETHOSTNAME: 30,
   SETDOMAINNAME: 31,
   SETRLIMIT: 32,
@@ -67,6 +70,45 @@ export interface Op {
   args: Arg[];
   /** How an error message names this step, e.g. "mount proc on /proc". */
   what: string;
+  /** What an errno means for this step, when the init uses it for a check of its own (plan_abi.h):
+   *  "/proc must be mounted on an ordinary directory" instead of "too many levels of symbolic links" */
+  explain?: Readonly<Partial<Record<number, string>>>;
+}
+
+/** The errnos the init reports its own checks with (asm-generic/errno*.h). */
+export const ERRNO = { ENOTDIR: 20, EXDEV: 18, ELOOP: 40, EMEDIUMTYPE: 124 } as const;
+
+/** MOUNT_AT flags (enum hz_mount_flags) */
+export const MNT = { BIND: 1, REC: 2, NO_SYMLINKS: 4, NOT_ON_PROCFS: 8 } as const;
+
+/** Mount slots: MOUNT_AT keeps the mount it made there for MOUNT_SETATTR (HZ_MOUNT_SLOTS = 8). */
+export const SLOT = {
+  /** the config mount being made */
+  MOUNT: 0,
+  /** the tmpfs holding the v1 cgroup hierarchies, made read-only after them */
+  CGROUP_TMPFS: 1,
+} as const;
+
+/** The filesystem magic numbers the init verifies (linux/magic.h). */
+export const FS_MAGIC = { proc: 0x9fa0, sysfs: 0x62656572 } as const;
+
+export interface MountAtArgs {
+  /** a host path (bind) or the source string of a new filesystem; '' for none */
+  src: string;
+  root: string;
+  rel: string;
+  /** '' for a bind */
+  fstype?: string;
+  /** fsconfig options of a new filesystem: "key=value" or "key" */
+  options?: readonly string[];
+  attrSet?: number;
+  attrClr?: number;
+  /** MNT.* */
+  flags: number;
+  /** keep the mount in this slot for MOUNT_SETATTR; -1: do not */
+  slot?: number;
+  /** the filesystem the mount must be, checked before and after it is attached; 0: no check */
+  magic?: number;
 }
 
 /** Tags for SYNC ops: what the runtime does when the init stops there. */
@@ -95,6 +137,13 @@ export const op = {
     args: [s(path), { bytes: Buffer.from(data) }],
     what,
   }),
+  /** a file of the verified procfs at /proc (`rel` beneath it, no mount crossed): LSM attributes */
+  writeProc: (rel: string, data: string, what: string): Op => ({
+    code: 'WRITE_PROC',
+    args: [s(rel), { bytes: Buffer.from(data) }],
+    what,
+    explain: { [ERRNO.EMEDIUMTYPE]: '/proc is not a procfs mount', [ERRNO.EXDEV]: `something is mounted over /proc/${rel}` },
+  }),
   fork: (): Op => ({ code: 'FORK', args: [], what: 'fork the container process' }),
   setsid: (): Op => ({ code: 'SETSID', args: [], what: 'setsid' }),
   mount: (src: string, root: string, rel: string, fstype: string, flags: number, data: string, what: string): Op => ({
@@ -102,19 +151,37 @@ export const op = {
     args: [s(src), s(root), s(rel), s(fstype), i(flags), s(data)],
     what,
   }),
-  mountSetattr: (
-    root: string,
-    rel: string,
-    attrSet: number,
-    attrClr: number,
-    propagation: number,
-    flags: number,
-    what: string,
-  ): Op => ({ code: 'MOUNT_SETATTR', args: [s(root), s(rel), i(attrSet), i(attrClr), i(propagation), i(flags)], what }),
-  mkdirAll: (root: string, rel: string, mode: number, what: string): Op => ({
-    code: 'MKDIR_ALL',
-    args: [s(root), s(rel), i(mode)],
+  /** a mount inside `root`, made and attached on fds only (plan_abi.h MOUNT_AT) */
+  mountAt: (m: MountAtArgs, what: string, explain?: Op['explain']): Op => ({
+    code: 'MOUNT_AT',
+    args: [
+      s(m.src),
+      s(m.root),
+      s(m.rel),
+      s(m.fstype ?? ''),
+      { strv: m.options ?? [] },
+      i(m.attrSet ?? 0),
+      i(m.attrClr ?? 0),
+      i(m.flags),
+      i(m.slot ?? -1),
+      i(m.magic ?? 0),
+    ],
     what,
+    ...(explain ? { explain } : {}),
+  }),
+  /** mount_setattr on the mount MOUNT_AT kept in `slot` */
+  mountSetattr: (slot: number, attrSet: number, attrClr: number, propagation: number, flags: number, what: string): Op => ({
+    code: 'MOUNT_SETATTR',
+    args: [i(slot), i(attrSet), i(attrClr), i(propagation), i(flags)],
+    what,
+  }),
+  /** an umount (MNT_DETACH), or an empty tmpfs over it when that is not allowed */
+  hideMount: (path: string): Op => ({ code: 'HIDE_MOUNT', args: [s(path)], what: `hide ${path} of the runtime's root` }),
+  mkdirAll: (root: string, rel: string, mode: number, what: string, noSymlinks = false, explain?: Op['explain']): Op => ({
+    code: 'MKDIR_ALL',
+    args: [s(root), s(rel), i(mode), i(noSymlinks ? 1 : 0)],
+    what,
+    ...(explain ? { explain } : {}),
   }),
   touch: (root: string, rel: string, mode: number, what: string): Op => ({
     code: 'TOUCH',
@@ -131,7 +198,12 @@ export const op = {
     args: [s(target), s(root), s(rel), i(ignoreExist ? 1 : 0)],
     what,
   }),
-  chdir: (path: string, what: string): Op => ({ code: 'CHDIR', args: [s(path)], what }),
+  chdir: (path: string, what: string): Op => ({
+    code: 'CHDIR',
+    args: [s(path)],
+    what,
+    explain: { [ERRNO.EXDEV]: 'current working directory is outside of container mount namespace root -- possible container breakout detected' },
+  }),
   pivotRoot: (newroot: string): Op => ({ code: 'PIVOT_ROOT', args: [s(newroot)], what: `pivot_root to ${newroot}` }),
   loopbackUp: (): Op => ({ code: 'LOOPBACK_UP', args: [], what: 'bring the loopback interface up' }),
   chroot: (newroot: string): Op => ({ code: 'CHROOT', args: [s(newroot)], what: `chroot to ${newroot}` }),
@@ -141,8 +213,18 @@ export const op = {
     what: `join a new session keyring "${name}"`,
   }),
   moveRoot: (newroot: string): Op => ({ code: 'MOVE_ROOT', args: [s(newroot)], what: `move ${newroot} to / (no pivot)` }),
-  maskPath: (path: string): Op => ({ code: 'MASK_PATH', args: [s(path)], what: `mask ${path}` }),
-  readonlyPath: (path: string): Op => ({ code: 'READONLY_PATH', args: [s(path)], what: `make ${path} read-only` }),
+  maskPath: (path: string): Op => ({
+    code: 'MASK_PATH',
+    args: [s(path)],
+    what: `mask ${path}`,
+    explain: { [ERRNO.ELOOP]: `${path} is a symbolic link`, [ERRNO.EMEDIUMTYPE]: '/dev/null is not the null device (char 1:3)' },
+  }),
+  readonlyPath: (path: string): Op => ({
+    code: 'READONLY_PATH',
+    args: [s(path)],
+    what: `make ${path} read-only`,
+    explain: { [ERRNO.ELOOP]: `${path} is a symbolic link` },
+  }),
   remountRo: (path: string, extra: number, what: string): Op => ({ code: 'REMOUNT_RO', args: [s(path), i(extra)], what }),
   chown: (path: string, uid: number, gid: number, what: string): Op => ({ code: 'CHOWN', args: [s(path), i(uid), i(gid)], what }),
   sethostname: (name: string): Op => ({ code: 'SETHOSTNAME', args: [s(name)], what: `set hostname to "${name}"` }),
@@ -209,7 +291,11 @@ export const op = {
   console: (sockfd: number, rows: number, cols: number, mountOn: string, uid: number, name: string): Op => ({
     code: 'CONSOLE',
     args: [i(sockfd), i(rows), i(cols), s(mountOn), i(uid), s(name)],
-    what: 'set up the console (a pty from /dev/ptmx, its master sent to the console socket)',
+    what: 'set up the console (a pty from /dev/pts/ptmx, its master sent to the console socket)',
+    explain: {
+      [ERRNO.EMEDIUMTYPE]: `/dev/pts is not a devpts with its ptmx${mountOn ? `, or ${mountOn} is neither a file nor a char device` : ''}`,
+      [ERRNO.ELOOP]: `/dev/pts${mountOn ? ` or ${mountOn}` : ''} is reached through a symbolic link`,
+    },
   }),
   setctty: (): Op => ({ code: 'SETCTTY', args: [], what: 'make the console the controlling terminal' }),
 };

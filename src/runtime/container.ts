@@ -201,12 +201,16 @@ function cgroupPids(rec: ContainerRecord): number[] | undefined {
 
 /** `delete`: stopped (or created) containers; --force kills first. Missing + force = success. */
 export function remove(store: StateStore, id: string, force: boolean): void {
+  const notExist = (e: unknown): boolean => e instanceof HeziError && e.message === 'container does not exist';
   let unlock: () => void;
   try {
-    validateIdForLookup(id);
+    const loaded = load(store, id);
+    // --force kills before it locks: a container process that got hold of the lock (CVE-2024-21626
+    // class: a runtime fd leaked into the container) cannot make delete wait for it
+    if (force && loaded.rec && loaded.status !== 'stopped' && loaded.status !== 'creating') killAll(loaded.rec, loaded.status);
     unlock = store.lock(id);
   } catch (e) {
-    if (force && e instanceof HeziError && e.message === 'container does not exist') return;
+    if (force && notExist(e)) return;
     throw e;
   }
   try {
@@ -216,6 +220,18 @@ export function remove(store: StateStore, id: string, force: boolean): void {
     destroy(store, id, rec);
   } finally {
     unlock();
+  }
+}
+
+/** SIGKILL every process of the container; frozen tasks cannot die until they are thawed. */
+function killAll(rec: ContainerRecord, status: Status): void {
+  for (const pid of containerPids(rec)) signalProcess(pid, 9);
+  if (status === 'paused' && rec.cgroupPaths) {
+    try {
+      thaw(rec.cgroupPaths);
+    } catch {
+      /* destroy thaws again */
+    }
   }
 }
 
@@ -234,15 +250,7 @@ function killLeftovers(rec: ContainerRecord, status: Status): void {
     return;
   }
   if (status !== 'stopped') {
-    for (const pid of containerPids(rec)) signalProcess(pid, 9);
-    // frozen tasks cannot die until they are thawed
-    if (status === 'paused' && rec.cgroupPaths) {
-      try {
-        thaw(rec.cgroupPaths);
-      } catch {
-        /* destroy thaws again */
-      }
-    }
+    killAll(rec, status);
     waitGone(rec);
     return;
   }

@@ -287,7 +287,7 @@ function initError(plan: Plan, index: number, err: number, status: number): Hezi
     if (err === 110) return new HookFailure(`error ${what}: timed out`);
     return new HookFailure(`error ${what}: ${errnoText(err)}`);
   }
-  return new HeziError(`${what}: ${errnoText(err)}`);
+  return new HeziError(`${what}: ${o?.explain?.[err] ?? errnoText(err)}`);
 }
 
 function closeQuietly(fd: number): void {

@@ -161,16 +161,23 @@ export function execCgroupPaths(paths: Record<string, string>, sub: Map<string, 
   const out = { ...paths };
   const all = sub.get('');
   if (all !== undefined) {
-    for (const k of Object.keys(out)) out[k] = path.posix.join(out[k]!, all);
+    for (const k of Object.keys(out)) out[k] = subCgroup(out[k]!, all);
     return out;
   }
   for (const [ctrl, add] of sub) {
     // a key may name co-mounted controllers ("cpu,cpuacct"); "unified" or "" is the cgroup2 directory
     const key = ctrl === 'unified' ? '' : Object.keys(out).find((k) => k === ctrl || k.split(',').includes(ctrl));
     if (key === undefined || out[key] === undefined) throw new HeziError(`unknown controller ${ctrl} in SubCgroupPaths`);
-    out[key] = path.posix.join(paths[key]!, add);
+    out[key] = subCgroup(paths[key]!, add);
   }
   return out;
+}
+
+/** base + sub, which must stay at or below base: ".." never leaves the container's cgroup. */
+function subCgroup(base: string, sub: string): string {
+  const p = path.posix.join(base, sub);
+  if (p !== base && !p.startsWith(base.endsWith('/') ? base : `${base}/`)) throw new HeziError(`${sub} is not a sub cgroup path`);
+  return p;
 }
 
 export interface ExecPlanInput {
@@ -226,7 +233,7 @@ export function compileExec(inp: ExecPlanInput): { ops: Op[] } {
   // AppArmor: the profile takes effect at the execve (runc writes it at the same point)
   if (proc.apparmorProfile && !apparmorEnabled())
     throw new HeziError(`process.apparmorProfile: AppArmor is not enabled on this host, cannot apply "${proc.apparmorProfile}"`);
-  if (proc.apparmorProfile) ops.push(op.writeFile(apparmorExecAttr(), `exec ${proc.apparmorProfile}`, `apply AppArmor profile "${proc.apparmorProfile}"`));
+  if (proc.apparmorProfile) ops.push(op.writeProc(apparmorExecAttr(), `exec ${proc.apparmorProfile}`, `apply AppArmor profile "${proc.apparmorProfile}"`));
   if (lateSeccomp?.listener) ops.push(op.seccomp(lateSeccomp.bpf, lateSeccomp.flags));
   ops.push(op.ready());
   if (lateSeccomp && !lateSeccomp.listener) ops.push(op.seccomp(lateSeccomp.bpf, lateSeccomp.flags));
@@ -377,7 +384,7 @@ function execError(plan: Op[], index: number, err: number): HeziError {
   const o = plan[index];
   const what = o?.what ?? `step ${index}`;
   if (o?.code === 'LOOKUP_EXEC' && err === 2) return new HeziError(`${what}: executable file not found in $PATH`);
-  return new HeziError(`${what}: ${errnoText(err)}`);
+  return new HeziError(`${what}: ${o?.explain?.[err] ?? errnoText(err)}`);
 }
 
 function killQuietly(pid: number): void {

@@ -171,15 +171,25 @@ export class StateStore {
   }
 }
 
-/** Write `data` to `file` via a temp file in the same directory and rename(2). */
+/**
+ * Write `data` to `file` via a temp file in the same directory and rename(2). The temp file is
+ * created O_EXCL|O_NOFOLLOW (a name planted in the directory, a symlink included, fails the write
+ * instead of redirecting it) and rename replaces a symlink at `file` rather than following it.
+ */
 export function atomicWrite(file: string, data: string, mode = 0o644): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  const fd = fs.openSync(tmp, 'w', mode);
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
+  const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
+  const fd = fs.openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
   try {
-    fs.writeSync(fd, data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    try {
+      fs.writeSync(fd, data);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
   }
-  fs.renameSync(tmp, file);
 }

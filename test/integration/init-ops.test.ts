@@ -25,9 +25,12 @@ else if (!BUILT) console.warn('[hezi init-ops] SKIPPED: build/Release/hezi.node 
 
 const Msg = { SYNC: 1, PID: 2, ERROR: 3, READY: 4, ACK: 16, ABORT: 17 } as const;
 const CLONE = { NEWNS: 0x00020000, NEWUTS: 0x04000000, NEWIPC: 0x08000000, NEWUSER: 0x10000000, NEWPID: 0x20000000 };
-const MS = { RDONLY: 1, NOSUID: 2, NODEV: 4, NOEXEC: 8, BIND: 0x1000, REC: 0x4000, PRIVATE: 1 << 18 };
+const MS = { BIND: 0x1000, REC: 0x4000, PRIVATE: 1 << 18 };
 const E = { ENOENT: 2, ENOTDIR: 20, EPROTO: 71, ETIMEDOUT: 110 };
 const S_IFCHR = 0o020000;
+const MOUNT_ATTR_NOSUID = 0x2;
+const MOUNT_ATTR_NODEV = 0x4;
+const MOUNT_ATTR_NOEXEC = 0x8;
 const PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 let n: Native;
@@ -143,7 +146,7 @@ describe.skipIf(!IS_ROOT || !BUILT)('hezi-init ops (as root)', () => {
       op.mount('', '', '/', '', MS.REC | MS.PRIVATE, '', 'make / private'),
       op.sethostname('hezi-init-test'),
       op.mkdirAll('', mnt, 0o755, 'create mnt'),
-      op.mount('tmpfs', d, 'mnt', 'tmpfs', MS.NOSUID, 'size=1m', 'mount tmpfs (resolved in root)'),
+      op.mountAt({ src: 'tmpfs', root: d, rel: 'mnt', fstype: 'tmpfs', options: ['size=1m'], attrSet: MOUNT_ATTR_NOSUID, flags: 0 }, 'mount tmpfs (resolved in root)'),
       op.lookupExec(['/nonexistent/sh', '/bin/sh'], 'find sh'),
       op.exec(
         [
@@ -189,7 +192,7 @@ describe.skipIf(!IS_ROOT || !BUILT)('hezi-init ops (as root)', () => {
     expect(finish(r2).init.code).toBe(1);
     const r3 = spawn([
       op.unshare(CLONE.NEWNS, 'mount ns'),
-      op.mount('tmpfs', d, 'missing/target', 'tmpfs', 0, '', 'mount on a missing target'),
+      op.mountAt({ src: 'tmpfs', root: d, rel: 'missing/target', fstype: 'tmpfs', flags: 0 }, 'mount on a missing target'),
     ]);
     expect(drive(r3)).toMatchObject({ type: Msg.ERROR, op: 1, err: E.ENOENT });
     expect(finish(r3).init.code).toBe(1);
@@ -318,9 +321,9 @@ describe.skipIf(!IS_ROOT || !BUILT)('hezi-init ops (as root)', () => {
         op.setsid(),
         op.mount('', '', '/', '', MS.REC | MS.PRIVATE, '', 'make / private'),
         op.mount(rootfs, '', rootfs, '', MS.BIND | MS.REC, '', 'bind rootfs'),
-        op.mount('proc', rootfs, '/proc', 'proc', MS.NOSUID | MS.NODEV | MS.NOEXEC, '', 'mount proc'),
+        op.mountAt({ src: 'proc', root: rootfs, rel: '/proc', fstype: 'proc', attrSet: MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, flags: 0 }, 'mount proc'),
         op.mkdirAll(rootfs, '/dev', 0o755, 'mkdir /dev'),
-        op.mount('tmpfs', rootfs, '/dev', 'tmpfs', MS.NOSUID, 'mode=755,size=64k', 'mount /dev'),
+        op.mountAt({ src: 'tmpfs', root: rootfs, rel: '/dev', fstype: 'tmpfs', options: ['mode=755', 'size=64k'], attrSet: MOUNT_ATTR_NOSUID, flags: 0 }, 'mount /dev'),
         op.mknod(rootfs, '/dev/null', S_IFCHR | 0o666, 259n, 0, 0, 'mknod /dev/null'),
         op.openFifo(fifo),
         op.pivotRoot(rootfs),
@@ -382,6 +385,44 @@ describe.skipIf(!IS_ROOT || !BUILT)('hezi-init ops (as root)', () => {
     expect(lines[3]).toBe('rofs');
     expect(lines[4]).toBe('rosys');
     expect(Number(lines[5])).toBeGreaterThanOrEqual(1);
+  });
+
+  it('WRITE_PROC writes through the procfs at /proc only: never into a file bound over the target, nor into a /proc that is not procfs', () => {
+    // the LSM attribute writes' op (CVE-2019-16884, CVE-2025-52881 class), tried on a harmless
+    // namespaced file: kernel.domainname of a new uts namespace
+    const d = tmp('writeproc');
+    const decoy = path.join(d, 'decoy');
+    fs.writeFileSync(decoy, 'decoy\n');
+    const domain = path.join(d, 'domain');
+    const r = spawn([
+      op.unshare(CLONE.NEWNS | CLONE.NEWUTS, 'mount and uts namespaces'),
+      op.mount('', '', '/', '', MS.REC | MS.PRIVATE, '', 'make / private'),
+      op.writeProc('sys/kernel/domainname', 'hezi-ok', 'write domainname'),
+      op.lookupExec(['/bin/sh'], 'find sh'),
+      op.exec(['/bin/sh', '-c', `cat /proc/sys/kernel/domainname > ${domain}`], [PATH_ENV]),
+    ]);
+    expect(drive(r)).toBeNull();
+    finish(r);
+    expect(fs.readFileSync(domain, 'utf8')).toBe('hezi-ok\n');
+
+    const bound = spawn([
+      op.unshare(CLONE.NEWNS | CLONE.NEWUTS, 'mount and uts namespaces'),
+      op.mount('', '', '/', '', MS.REC | MS.PRIVATE, '', 'make / private'),
+      op.mount(decoy, '', '/proc/sys/kernel/domainname', '', MS.BIND, '', 'bind a file over the target'),
+      op.writeProc('sys/kernel/domainname', 'redirected', 'write domainname'),
+    ]);
+    expect(drive(bound)).toMatchObject({ type: Msg.ERROR, op: 3, err: 18 /* EXDEV: a mount is crossed */ });
+    finish(bound);
+    expect(fs.readFileSync(decoy, 'utf8')).toBe('decoy\n');
+
+    const fake = spawn([
+      op.unshare(CLONE.NEWNS, 'mount namespace'),
+      op.mount('', '', '/', '', MS.REC | MS.PRIVATE, '', 'make / private'),
+      op.mount('tmpfs', '', '/proc', 'tmpfs', 0, '', 'a tmpfs on /proc'),
+      op.writeProc('self/oom_score_adj', '0', 'write oom_score_adj'),
+    ]);
+    expect(drive(fake)).toMatchObject({ type: Msg.ERROR, op: 3, err: 124 /* EMEDIUMTYPE: not procfs */ });
+    finish(fake);
   });
 
   it('preserveFds: sync and plan fds land at 3+N and 4+N; waitPidAsync', async () => {

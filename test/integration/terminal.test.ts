@@ -4,7 +4,7 @@
  * with a terminal in a real pty (util-linux `script`), consoleSize, /dev/console, and the
  * refusals when there is no way to hand the master over.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { expect, it } from 'vitest';
@@ -22,47 +22,15 @@ import {
   runtime,
   stateRoot,
   track,
-  waitFor,
   waitForStatus,
   type ConfigPatch,
   type Created,
 } from '../support/bundle';
+import { HAVE_PYTHON, receiver } from '../support/console';
 
-const RECEIVER = path.join(__dirname, '..', 'support', 'console-receiver.py');
-const HAVE_PYTHON = spawnSync('python3', ['-c', 'import socket; socket.recv_fds'], { stdio: 'ignore' }).status === 0;
 const HAVE_SCRIPT = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
 if (!HAVE_PYTHON) console.warn('[hezi integration] console socket tests SKIPPED: no python3 >= 3.9 (socket.recv_fds)');
 if (!HAVE_SCRIPT) console.warn('[hezi integration] real-pty tests SKIPPED: no util-linux `script`');
-
-interface Received {
-  payload: string | null;
-  nfds: number;
-  rows: number;
-  cols: number;
-  output: string;
-  error: string;
-}
-
-/** A console socket with test/support/console-receiver.py listening on it. */
-function receiver(line?: string, marker?: string): { sock: string; result: () => Received } {
-  const dir = hostFile('console');
-  fs.mkdirSync(dir);
-  const sock = path.join(dir, 'sock');
-  const out = path.join(dir, 'result.json');
-  const args = [RECEIVER, sock, out, ...(line !== undefined ? [line, marker ?? ''] : [])];
-  const child = spawn('python3', args, { stdio: 'ignore' });
-  child.unref();
-  expect(waitFor(() => fs.existsSync(sock), 5_000), 'the receiver listens').toBe(true);
-  return {
-    sock,
-    result: () => {
-      const done = waitFor(() => fs.existsSync(out), 15_000);
-      if (!done) child.kill('SIGKILL');
-      expect(done, 'the receiver finished').toBe(true);
-      return JSON.parse(fs.readFileSync(out, 'utf8')) as Received;
-    },
-  };
-}
 
 /** Run `command` (a shell line) in a real pty of `rows` x `cols` with util-linux script; its exit status comes back (-e). */
 function inPty(command: string, opts: { rows?: number; cols?: number; input?: string } = {}): { status: number | null; output: string } {

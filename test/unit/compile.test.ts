@@ -47,12 +47,14 @@ describe('plan compilation', () => {
 
   it('a new user namespace: unshare user, sync for maps, become root, then the rest', () => {
     const ops = plan(spec({ linux: { namespaces: [{ type: 'user' }, { type: 'mount' }], uidMappings: [{ containerID: 0, hostID: 1000, size: 1 }], gidMappings: [{ containerID: 0, hostID: 1000, size: 1 }] } } as Partial<Spec>));
-    // exec.fifo is opened first, while the init is still the host's root
-    expect(codes(ops).slice(0, 8)).toEqual(['OPEN_FIFO', 'UNSHARE', 'SYNC', 'SETRESGID', 'SETRESUID', 'UNSHARE', 'SYNC', 'FORK']);
-    expect(ops[1]?.args[0]).toEqual({ int: 0x10000000 });
+    // non-dumpable from the start (dumpable only for the maps); exec.fifo is opened first, while
+    // the init is still the host's root
+    expect(codes(ops).slice(0, 11)).toEqual(['DUMPABLE', 'OPEN_FIFO', 'UNSHARE', 'DUMPABLE', 'SYNC', 'DUMPABLE', 'SETRESGID', 'SETRESUID', 'UNSHARE', 'SYNC', 'FORK']);
+    expect([ops[0], ops[3], ops[5]].map((o) => o?.args[0])).toEqual([{ int: 0 }, { int: 1 }, { int: 0 }]);
+    expect(ops[2]?.args[0]).toEqual({ int: 0x10000000 });
     // in a user namespace devices are bind mounts, not mknod
     expect(codes(ops)).not.toContain('MKNOD');
-    expect(ops.some((o) => o.code === 'MOUNT' && o.what === 'bind mount device /dev/null')).toBe(true);
+    expect(ops.some((o) => o.code === 'MOUNT_AT' && o.what === 'bind mount device /dev/null')).toBe(true);
   });
 
   it('joins namespaces by path before creating, user first and mount last', () => {
@@ -90,11 +92,67 @@ describe('plan compilation', () => {
     expect(codes(ops)).not.toContain('PIVOT_ROOT');
   });
 
-  it('bind mounts of relative sources resolve against the bundle and ro is a remount', () => {
+  it('bind mounts of relative sources resolve against the bundle; ro is set on the clone, not by a second, path-based remount', () => {
     const ops = plan(spec({ mounts: [{ destination: '/data', type: 'bind', source: 'data', options: ['rbind', 'ro'] }] } as Partial<Spec>));
-    const m = ops.filter((o) => o.code === 'MOUNT' && o.what.includes('/data'));
-    expect((m[0]?.args[0] as { str: string }).str).toBe('/b/data');
-    expect(m[1]?.what).toMatch(/^remount \/data/);
+    const m = ops.filter((o) => o.what.includes('/data') && o.code !== 'MKDIR_ALL');
+    expect(m.map((o) => o.code)).toEqual(['MOUNT_AT']);
+    const [src, root, rel, fstype, options, set, clr, flags, slot] = m[0]!.args;
+    expect([src, root, rel, fstype, options]).toEqual([{ str: '/b/data' }, { str: '/b/rootfs' }, { str: '/data' }, { str: '' }, { strv: [] }]);
+    // exactly ro (MS_BIND|MS_REMOUNT semantics): every per-mount attribute cleared, RDONLY set
+    expect([set, clr]).toEqual([{ int: 0x1 }, { int: 0x1 | 0x2 | 0x4 | 0x8 | 0x70 | 0x80 | 0x200000 }]);
+    expect(flags).toEqual({ int: 1 | 2 | 8 }); // BIND | REC | NOT_ON_PROCFS
+    expect(slot).toEqual({ int: 0 });
+  });
+
+  it('procfs and sysfs go on an ordinary directory and are verified; nothing else lands in /proc', () => {
+    const ops = plan(
+      spec({
+        mounts: [
+          { destination: '/proc', type: 'proc', source: 'proc' },
+          { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['ro', 'nosuid'] },
+          { destination: '/proc/meminfo', type: 'bind', source: '/var/lib/lxcfs/proc/meminfo', options: ['bind'] },
+          { destination: '/data', type: 'tmpfs', source: 'tmpfs', options: ['size=1m', 'noexec', 'rshared'] },
+        ],
+      } as Partial<Spec>),
+    );
+    const at = (dest: string) => ops.find((o) => o.code === 'MOUNT_AT' && (o.args[2] as { str: string }).str === dest)!;
+    const flags = (dest: string) => (at(dest).args[7] as { int: number }).int;
+    expect(flags('/proc')).toBe(4); // NO_SYMLINKS, on /proc itself
+    expect(at('/proc').args[9]).toEqual({ int: 0x9fa0 });
+    expect(flags('/sys')).toBe(4 | 8);
+    expect(at('/sys').args[9]).toEqual({ int: 0x62656572 });
+    expect([at('/sys').args[4], at('/sys').args[5]]).toEqual([{ strv: ['ro'] }, { int: 0x1 | 0x2 }]);
+    expect(flags('/proc/meminfo')).toBe(1); // lxcfs' files may be bound in /proc
+    expect(flags('/data')).toBe(8);
+    expect(at('/data').args[4]).toEqual({ strv: ['size=1m'] });
+    // the mkdir of /proc resolves no symlink either, and says why it fails
+    const mk = ops.find((o) => o.code === 'MKDIR_ALL' && (o.args[1] as { str: string }).str === '/proc')!;
+    expect(mk.args[3]).toEqual({ int: 1 });
+    expect(mk.explain?.[40]).toBe('/proc must be mounted on an ordinary directory');
+    expect(at('/data').explain?.[18]).toBe('/data cannot be mounted because it resolves inside /proc');
+    // propagation acts on the mount just made (slot 0), not on its path
+    const prop = ops[ops.indexOf(at('/data')) + 1]!;
+    expect(prop.code).toBe('MOUNT_SETATTR');
+    expect(prop.args).toEqual([{ int: 0 }, { int: 0 }, { int: 0 }, { int: 1 << 20 }, { int: 0x8000 }]);
+  });
+
+  it('--no-pivot hides the host\'s procfs and sysfs before the move; pivot_root needs not', () => {
+    const withProc: HostInfo = {
+      ...host,
+      mounts: [
+        ...host.mounts,
+        { id: 2, parent: 1, root: '/', mountPoint: '/proc', options: 'rw', optional: '', fstype: 'proc', source: 'proc', superOptions: 'rw' },
+        { id: 3, parent: 1, root: '/', mountPoint: '/sys', options: 'rw', optional: '', fstype: 'sysfs', source: 'sysfs', superOptions: 'rw' },
+        { id: 4, parent: 1, root: '/', mountPoint: '/b/rootfs/proc', options: 'rw', optional: '', fstype: 'proc', source: 'proc', superOptions: 'rw' },
+        { id: 5, parent: 1, root: '/sub', mountPoint: '/mnt/x', options: 'rw', optional: '', fstype: 'proc', source: 'proc', superOptions: 'rw' },
+      ],
+    };
+    const ops = compile({ spec: spec(), bundle: '/b', rootfs: '/b/rootfs', fifo: '/run/hezi/x/exec.fifo', noPivot: true, preserveFds: 0, host: withProc }).ops;
+    const hidden = ops.filter((o) => o.code === 'HIDE_MOUNT').map((o) => (o.args[0] as { str: string }).str);
+    expect(hidden).toEqual(['/proc', '/sys']);
+    expect(idx(ops, 'HIDE_MOUNT')).toBeLessThan(idx(ops, 'MOVE_ROOT'));
+    const pivot = compile({ spec: spec(), bundle: '/b', rootfs: '/b/rootfs', fifo: '/run/hezi/x/exec.fifo', noPivot: false, preserveFds: 0, host: withProc }).ops;
+    expect(codes(pivot)).not.toContain('HIDE_MOUNT');
   });
 
   it('masked and read-only paths come after pivot, caps masks are exact', () => {
@@ -142,7 +200,7 @@ describe('plan compilation', () => {
   it('encodes to the ABI layout', () => {
     const buf = encodePlan([{ code: 'SETHOSTNAME', args: [{ str: 'h' }], what: '' }]);
     expect(buf.subarray(0, 4).toString()).toBe('HZP1');
-    expect(buf.readUInt32LE(4)).toBe(1);
+    expect(buf.readUInt32LE(4)).toBe(2);
     expect(buf.readUInt32LE(8)).toBe(1);
     expect(buf.readUInt32LE(12)).toBe(30);
     expect(buf.readUInt32LE(16)).toBe(1);

@@ -210,10 +210,14 @@ describe('seccomp: flags and notify', () => {
     expect(p.flags).toBe(0);
   });
 
-  it('NOTIFY cannot be the default action, nor apply to sendmsg; listenerMetadata needs listenerPath', () => {
+  it('NOTIFY cannot be the default action, nor apply to write or the init\'s sync syscalls; listenerMetadata needs listenerPath', () => {
+    for (const name of ['write', 'sendmsg', 'sendto', 'recvmsg', 'recvfrom', 'close'])
+      expect(fails({ listenerPath: '/x', syscalls: [{ names: [name], action: 'SCMP_ACT_NOTIFY' }] })).toBe(
+        `linux.seccomp.syscalls[0].names[0]: SCMP_ACT_NOTIFY cannot be used for the ${name} syscall`,
+      );
     expect(fails({ defaultAction: 'SCMP_ACT_NOTIFY', listenerPath: '/x' })).toMatch(/^linux\.seccomp\.defaultAction: SCMP_ACT_NOTIFY cannot be the default action/);
     expect(fails({ listenerPath: '/x', syscalls: [{ names: ['read', 'sendmsg'], action: 'SCMP_ACT_NOTIFY' }] })).toMatch(
-      /^linux\.seccomp\.syscalls\[0\]\.names\[1\]: SCMP_ACT_NOTIFY cannot be used for sendmsg/,
+      /^linux\.seccomp\.syscalls\[0\]\.names\[1\]: SCMP_ACT_NOTIFY cannot be used for the sendmsg syscall$/,
     );
     expect(fails({ listenerMetadata: 'm' })).toBe('linux.seccomp.listenerMetadata: set without listenerPath');
   });
