@@ -340,6 +340,9 @@ export interface ProcessOpsOptions {
  */
 export function processOps(proc: Spec['process'], o: ProcessOpsOptions): { ops: Op[]; args: string[]; env: string[] } {
   const ops: Op[] = [];
+  // the cwd first, as root (runc chdirs before it drops privileges) and before a seccomp profile
+  // without no_new_privs loads: the CHDIR op checks the new cwd with getcwd(2), which a profile may deny
+  ops.push(op.chdir(proc?.cwd ?? '/', `chdir to cwd ("${proc?.cwd ?? '/'}") set in config.json`));
   if (proc?.noNewPrivileges) ops.push(op.noNewPrivs());
   else if (o.seccomp) ops.push(op.seccomp(o.seccomp.bpf, o.seccomp.flags));
   ops.push(op.closeFds(3 + o.preserveFds));
@@ -350,7 +353,6 @@ export function processOps(proc: Spec['process'], o: ProcessOpsOptions): { ops: 
   const user = proc?.user ?? { uid: 0, gid: 0 };
   ops.push(op.setgroups(user.additionalGids ?? []));
   ops.push(op.setresgid(user.gid), op.setresuid(user.uid));
-  ops.push(op.chdir(proc?.cwd ?? '/', `chdir to cwd ("${proc?.cwd ?? '/'}") set in config.json`));
   ops.push(op.keepcaps(false));
   const permitted = capMask(caps?.permitted, lc);
   const inheritable = capMask(caps?.inheritable, lc);

@@ -113,6 +113,24 @@ for (const nnp of [true, false]) {
   });
 }
 
+describeRoot('seccomp: the runtime\'s own checks', () => {
+  // runtime-tools linux_seccomp: errno on getcwd. The init checks the new cwd with getcwd(2)
+  // (CVE-2024-21626), before a profile without no_new_privs is loaded
+  itRuncFails('runc 1.1.12+ checks the cwd with getcwd after loading the profile', 'a profile that denies getcwd does not stop the container from starting (the cwd check runs before the profile)', () => {
+    const r = runContainer(
+      (spec) => {
+        spec.process.noNewPrivileges = false;
+        spec.process.cwd = '/tmp';
+        spec.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['getcwd'], action: 'SCMP_ACT_ERRNO' }] };
+      },
+      // the cwd is /tmp (procfs says so) while getcwd(2) itself is refused (busybox pwd -P prints nothing)
+      'echo started; readlink /proc/self/cwd; echo "[$(pwd -P 2>/dev/null)]"',
+    );
+    expect(r.status, describeResult(r)).toBe(0);
+    expect(r.stdout).toBe('started\n/tmp\n[]\n');
+  });
+});
+
 describeRoot('seccomp: argument filters', () => {
   it('SCMP_CMP_EQ on personality(2): only PER_LINUX32 (8) is refused', () => {
     const r = runContainer(

@@ -157,7 +157,8 @@ describe('exec: the plan', () => {
   it('CGROUP sync before the fork (pid namespace), then session, limits, the process, READY, EXEC', () => {
     const ops = plan(['pid', 'mount'], { ...base, terminal: false, rlimits: [{ type: 'RLIMIT_NOFILE', soft: 100, hard: 200 }] });
     const c = codes(ops);
-    const order = ['SETNS', 'SYNC', 'FORK', 'SETSID', 'JOIN_KEYRING', 'SETRLIMIT', 'NO_NEW_PRIVS', 'CLOSE_FDS', 'SETRESUID', 'CHDIR', 'CAPSET', 'LOOKUP_EXEC', 'READY', 'EXEC'];
+    // the cwd as root, before no_new_privs and seccomp (CHDIR checks the cwd with getcwd, which a profile may deny)
+    const order = ['SETNS', 'SYNC', 'FORK', 'SETSID', 'JOIN_KEYRING', 'SETRLIMIT', 'CHDIR', 'NO_NEW_PRIVS', 'CLOSE_FDS', 'SETRESUID', 'CAPSET', 'LOOKUP_EXEC', 'READY', 'EXEC'];
     const pos = order.map((x) => c.indexOf(x as Op['code']));
     expect(pos.every((p) => p >= 0)).toBe(true);
     expect([...pos].sort((a, b) => a - b)).toEqual(pos);
