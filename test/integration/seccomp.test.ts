@@ -116,7 +116,7 @@ for (const nnp of [true, false]) {
 describeRoot('seccomp: the runtime\'s own checks', () => {
   // runtime-tools linux_seccomp: errno on getcwd. The init checks the new cwd with getcwd(2)
   // (CVE-2024-21626), before a profile without no_new_privs is loaded
-  itRuncFails('runc 1.1.12+ checks the cwd with getcwd after loading the profile', 'a profile that denies getcwd does not stop the container from starting (the cwd check runs before the profile)', () => {
+  itRuncFails('its CVE-2024-21626 backport checks the cwd with getcwd after loading the profile', 'a profile that denies getcwd does not stop the container from starting (the cwd check runs before the profile)', () => {
     const r = runContainer(
       (spec) => {
         spec.process.noNewPrivileges = false;
