@@ -19,6 +19,7 @@ import {
   run,
   runContainer,
   runRefused,
+  waitFor,
   waitForStatus,
   type ConfigPatch,
   type Spec,
@@ -107,8 +108,11 @@ describeRoot('linux.netDevices', () => {
     const r = run(['exec', c.id, 'ip', '-o', 'addr', 'show', 'hzv1'], inNs(ns.file));
     expect(r.stdout, describeResult(r)).toMatch(/inet 10\.98\.0\.2\/24/);
     ok(run(['delete', '--force', c.id], inNs(ns.file)));
-    // the peer went with the pair: the runtime's namespace has lo only
-    expect(ns.ip('-o', 'link', 'show').split('\n').filter(Boolean).map((l) => l.split(':')[1]!.trim())).toEqual(['lo']);
+    // the peer goes with the pair: the runtime's namespace keeps lo only, once the kernel has
+    // freed the container's namespace (it does that asynchronously, in a work queue)
+    const links = () => ns.ip('-o', 'link', 'show').split('\n').filter(Boolean).map((l) => l.split(':')[1]!.trim());
+    waitFor(() => links().length === 1, 10_000);
+    expect(links()).toEqual(['lo']);
   });
 
   itRuncFails('runc 1.1 ignores linux.netDevices', 'into a network namespace joined by path: the device stays there after delete (the runtime MUST NOT move it back)', () => {
