@@ -3,7 +3,7 @@
     {
       # the node-addon-api addon: build/Release/hezi.node
       "target_name": "hezi",
-      "sources": ["addon/binding.cc", "addon/spawn.cc", "addon/bpf.cc", "addon/seccomp.cc", "addon/term.cc"],
+      "sources": ["addon/binding.cc", "addon/spawn.cc", "addon/bpf.cc", "addon/seccomp.cc", "addon/term.cc", "addon/netlink.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "addon"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],
       "cflags_cc": ["-std=gnu++17", "-fno-exceptions", "-Wall", "-Wextra", "-Wno-unused-parameter"],
@@ -18,6 +18,7 @@
         "addon/init/main.cc",
         "addon/init/util.cc",
         "addon/init/fs.cc",
+        "addon/init/idmap.cc",
         "addon/init/proc.cc",
         "addon/init/tty.cc",
       ],

@@ -33,6 +33,7 @@
 
 void RegisterBpf(Napi::Env env, Napi::Object exports);  // addon/bpf.cc
 void RegisterTerm(Napi::Env env, Napi::Object exports); // addon/term.cc
+void RegisterNetlink(Napi::Env env, Napi::Object exports); // addon/netlink.cc
 #include "seccomp.h"  // RegisterSeccomp: addon/seccomp.cc
 
 namespace {
@@ -403,6 +404,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("readFileInRoot", Napi::Function::New(env, ReadFileInRoot, "readFileInRoot"));
   RegisterBpf(env, exports);
   RegisterTerm(env, exports);
+  RegisterNetlink(env, exports);
   RegisterSeccomp(env, exports);
   return exports;
 }

@@ -37,7 +37,7 @@
 #include <stdint.h>
 
 #define HZ_PLAN_MAGIC "HZP1"
-#define HZ_PLAN_VERSION 2u
+#define HZ_PLAN_VERSION 3u
 
 /* argv of the init: { "hezi-init", "<sync_fd>", "<plan_fd>", NULL } */
 
@@ -117,7 +117,7 @@ enum hz_op : uint32_t {
                               change the host's root. PIVOT_ROOT, MOVE_ROOT and CHROOT close every
                               mount slot (they belong to the old view). */
   HZ_OP_MOUNT_AT = 25,     /* (str src|"", str root, str rel, str fstype|"", strv options, int attr_set,
-                              int attr_clr, int mflags, int slot, int magic)
+                              int attr_clr, int mflags, int slot, int magic, int tree, int cleared)
                               A mount inside root (root != ""), made on fds only (CVE-2021-30465,
                               CVE-2019-19921 class):
                               1. the target: rel resolved in root (openat2 RESOLVE_IN_ROOT |
@@ -125,10 +125,22 @@ enum hz_op : uint32_t {
                                  RESOLVE_NO_SYMLINKS and O_DIRECTORY (ELOOP / ENOTDIR);
                                  HZ_MNT_NOT_ON_PROCFS: a target on a procfs is EXDEV.
                               2. the mount, detached: HZ_MNT_BIND: open_tree(src, OPEN_TREE_CLONE [|
-                                 AT_RECURSIVE with HZ_MNT_REC]), then mount_setattr(attr_set, attr_clr)
-                                 on it when either is set (a bind's remount flags); else fsopen(fstype),
-                                 fsconfig "source"=src (when set), each option "key=value" as a string
-                                 or "key" as a flag, create, fsmount(attr_set).
+                                 AT_RECURSIVE with HZ_MNT_REC]) (tree >= 0: the id-mapped tree
+                                 IDMAP_TREE keeps in that tree slot instead, the slot emptied), then
+                                 mount_setattr(attr_set, attr_clr) on it when either is set (a bind's
+                                 remount flags; EPERM, flags a user namespace locked: once more with
+                                 the clone's own ro/nosuid/nodev/noexec/nodiratime/atime (fstatfs)
+                                 kept, unless `cleared` names one it has, or its _ATIME bits a
+                                 different atime than the clone's: then EPERM, as runc >= 1.2);
+                                 else fsopen(fstype), fsconfig "source"=src (when set), each option
+                                 "key=value" as a string or "key" as a flag, create,
+                                 fsmount(attr_set). HZ_MNT_COPY_UP (tmpcopyup): fsmount without
+                                 MOUNT_ATTR_RDONLY; the directory at the target (reopened O_RDONLY)
+                                 copied into the detached mount entry by entry (openat O_NOFOLLOW;
+                                 owner, mode, times; symlinks as symlinks; special files by mknod;
+                                 depth 128 at most, ELOOP beyond); its root gets the directory's
+                                 owner, and with HZ_MNT_COPY_MODE its mode; then MOUNT_ATTR_RDONLY if
+                                 attr_set has it.
                               3. magic != 0: fstatfs of the new mount must say magic (EMEDIUMTYPE).
                               4. move_mount onto the target fd.
                               5. magic != 0: rel resolved again (same flags) must be that very mount
@@ -136,6 +148,14 @@ enum hz_op : uint32_t {
                                  now is what was mounted.
                               6. slot >= 0 (< HZ_MOUNT_SLOTS): the mount's fd is kept there for
                                  MOUNT_SETATTR (replacing and closing what the slot held). */
+  HZ_OP_IDMAP_TREE = 27,   /* (str src, int recursive_tree, int recursive_map, str userns_path|"",
+                              bytes uid_map, bytes gid_map, int tree)  open_tree(src, OPEN_TREE_CLONE
+                              [| AT_RECURSIVE]); the user namespace userns_path, or else a new one with
+                              these maps (a helper child cloned with CLONE_NEWUSER, its maps written by
+                              the init, /proc/<child>/ns/user opened, the child reaped); mount_setattr(
+                              MOUNT_ATTR_IDMAP [| AT_RECURSIVE]) on the clone, kept in tree slot `tree`
+                              (0..255) for MOUNT_AT. Runs before the init enters any user namespace:
+                              only a process privileged over the source's filesystem may idmap it. */
   HZ_OP_HIDE_MOUNT = 26,   /* (str path)  a mount of the runtime's view that the container must not
                               reach (--no-pivot: the host's procfs and sysfs): mount(NULL, path,
                               MS_SLAVE|MS_REC) (ENOENT: gone already, nothing to do), then
@@ -164,6 +184,13 @@ enum hz_op : uint32_t {
   HZ_OP_DUMPABLE = 44,     /* (int on) prctl(PR_SET_DUMPABLE, on) */
   HZ_OP_JOIN_KEYRING = 45, /* (str name, int perm)  keyctl(KEYCTL_JOIN_SESSION_KEYRING, name) then
                               keyctl(KEYCTL_SETPERM, id, perm). ENOSYS (no keyrings) is not an error. */
+  HZ_OP_IOPRIO_SET = 46,   /* (int value)  ioprio_set(IOPRIO_WHO_PROCESS, 0, value); value = class << 13 | level */
+  HZ_OP_SCHED_SETATTR = 47,/* (int policy, int flags, int nice, int priority, int runtime, int deadline, int period)
+                              sched_setattr(0, &{size 56, ...}, 0); util_min/util_max are 0 */
+  HZ_OP_SCHED_SETAFFINITY = 48, /* (bytes mask)  sched_setaffinity(0, len, mask): a cpumask of 64-bit words.
+                              The kernel narrows it to the cpuset of the process's cgroup. */
+  HZ_OP_SET_MEMPOLICY = 49,/* (int mode_flags, bytes nodemask)  set_mempolicy(mode_flags, nodemask, len * 8 + 1);
+                              an empty nodemask is passed as NULL with maxnode 0 */
 
   /* --- hooks and start ---------------------------------------------------------------- */
   HZ_OP_RUN_HOOK = 50,     /* (str path, strv argv, strv envp, int timeout_ms)  fork; child: stdin = a
@@ -213,6 +240,8 @@ enum hz_mount_flags : uint32_t {
   HZ_MNT_REC = 2,           /* with the mounts below it */
   HZ_MNT_NO_SYMLINKS = 4,   /* the target is an ordinary directory reached without any symlink */
   HZ_MNT_NOT_ON_PROCFS = 8, /* the target must not be on a procfs */
+  HZ_MNT_COPY_UP = 16,      /* tmpcopyup: the new filesystem starts with what it covers, and its owner */
+  HZ_MNT_COPY_MODE = 32,    /* with COPY_UP: the covered directory's mode too */
 };
 
 /* mount slots of MOUNT_AT / MOUNT_SETATTR */

@@ -5,7 +5,8 @@
 # enabled in the root, no network) and runs a focused set of real containers through ./bin/hezi:
 # memory.max / memory.swap.max, OOM kill, cpu.max / cpu.weight, pids.max, the eBPF device
 # program, cgroup.freeze (pause/resume), update, ps, events --stats, unified, hugetlb, placement
-# (default, relative, absolute, --systemd-cgroup) and cleanup on delete.
+# (default, relative, absolute, --systemd-cgroup), cleanup on delete, and rootless with cgroup
+# delegation (a user-owned subtree as a systemd user session has it: no systemd in the VM).
 #
 # Builds nothing (the VM has no network): run `npm run build` on the host first (dist/hezi, the
 # standalone executable that bin/hezi links to). Exit status: 0 when every check passed, 1 when one failed, 2 when not runnable.
@@ -200,6 +201,66 @@ try {
     const bad = runC('true', res({ cpu: { realtimeRuntime: 1000 } }));
     check('a field v2 cannot apply fails create, naming it, and leaves nothing', bad.status !== 0 &&
       bad.stderr.includes('linux.resources.cpu.realtimeRuntime') && gone(bad.id), show(bad));
+  }
+  // 7. rootless with cgroup delegation: what a systemd user session gives its user (the VM has no
+  //    systemd, so the subtree is made here the way systemd delegates it: user@<uid>.service and
+  //    everything below owned by the user, controllers enabled down to app.slice), hezi run by
+  //    that user from a scope in it (setpriv: no capabilities)
+  {
+    const name = `hzvm${process.pid}`;
+    const ua = spawnSync('useradd', ['-M', '-s', '/bin/sh', name], { encoding: 'utf8' });
+    const uid = Number(spawnSync('id', ['-u', name], { encoding: 'utf8' }).stdout);
+    const gid = Number(spawnSync('id', ['-g', name], { encoding: 'utf8' }).stdout);
+    const svc = `${CG}/user.slice/user-${uid}.slice/user@${uid}.service`;
+    const app = `${svc}/app.slice`;
+    const scope = `${app}/hezi-test.scope`;
+    const xdg = path.join(work, `xdg-${uid}`);
+    try {
+      fs.mkdirSync(scope, { recursive: true });
+      for (const d of [CG, `${CG}/user.slice`, `${CG}/user.slice/user-${uid}.slice`, svc, app])
+        for (const c of ['cpu', 'memory', 'pids']) try { fs.writeFileSync(`${d}/cgroup.subtree_control`, `+${c}`); } catch { /* already */ }
+      spawnSync('chown', ['-R', `${uid}:${gid}`, svc]);
+      fs.mkdirSync(xdg, { mode: 0o700 });
+      fs.chownSync(xdg, uid, gid);
+      fs.chmodSync(work, 0o755); // mktemp's 0700: the user reads its bundles there
+      // The VM runs its command chrooted into /newroot of its initramfs, and the kernel refuses a
+      // user namespace to a chrooted process (even root's). Not chrooted: a mount namespace in
+      // which that root is moved onto the initramfs's "/" (what switch_root does), entered from
+      // the initramfs (pid 1's root) with its busybox; $HZ_CMD then runs there.
+      const OUTER = `exec /bin/busybox unshare -m --propagation private /bin/busybox sh -c 'cd /newroot && /bin/busybox mount --move . / && exec /bin/busybox chroot . /bin/sh -c "$HZ_CMD"'`;
+      const unchrooted = (cmd, env) => spawnSync('chroot', ['/proc/1/root', '/bin/busybox', 'sh', '-c', OUTER], { encoding: 'utf8', env: { ...env, HZ_CMD: cmd }, timeout: 120000, cwd: work });
+      const asUser = (args, patch) => {
+        const b = bundle(args, (s) => {
+          const rl = JSON.parse(fs.readFileSync(path.join(repo, 'test/support/runc-default-spec-rootless.json'), 'utf8'));
+          s.mounts = rl.mounts;
+          s.linux = { ...rl.linux, uidMappings: [{ containerID: 0, hostID: uid, size: 1 }], gidMappings: [{ containerID: 0, hostID: gid, size: 1 }] };
+          s.process.capabilities = rl.process.capabilities;
+          if (patch) patch(s);
+        });
+        // the shell joins the user's scope, then becomes the user and runs hezi (default --root: $XDG_RUNTIME_DIR/hezi)
+        const cmd = `echo $$ > ${scope}/cgroup.procs && exec setpriv --reuid=${uid} --regid=${gid} --init-groups -- ${HEZI} run --bundle ${b.dir} ${b.id}`;
+        const r = unchrooted(cmd, { PATH: process.env.PATH, XDG_RUNTIME_DIR: xdg });
+        return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', cmd: `(as ${name}) hezi run ${b.id}`, id: b.id };
+      };
+      check('rootless setup: a user and a delegated subtree', ua.status === 0 && uid > 0 && fs.existsSync(scope), ua.stderr);
+      const r = asUser('cat /proc/self/cgroup /sys/fs/cgroup/pids.max; id -u', (s) => { s.linux.resources = { pids: { limit: 7 } }; });
+      check('rootless + delegation: the container gets its cgroup in the user\'s subtree (beside the scope hezi runs in) with its limits',
+        r.status === 0 && r.stdout === `0::/user.slice/user-${uid}.slice/user@${uid}.service/app.slice/${r.id}\n7\n0\n`, show(r));
+      check('rootless + delegation: run removes the cgroup and the state', !fs.existsSync(`${app}/${r.id}`) && !fs.existsSync(path.join(xdg, 'hezi', r.id)));
+      const f = spawnSync('sh', ['-c', `echo $$ > ${scope}/cgroup.procs && exec setpriv --reuid=${uid} --regid=${gid} --init-groups -- ${HEZI} features`], { encoding: 'utf8' });
+      let ann = '';
+      try { ann = JSON.parse(f.stdout).annotations['io.github.hezi.rootless.cgroups']; } catch { /* below */ }
+      check('rootless + delegation: features says the cgroups are delegated', ann === `delegated: containers get their cgroups under ${app}`, `${ann}\n${f.stderr}`);
+      // a user without the subtree: no cgroups, and a limit is refused with the reason
+      fs.writeFileSync(`${CG}/cgroup.procs`, String(process.pid));
+      const other = spawnSync('sh', ['-c', `exec setpriv --reuid=${uid} --regid=${gid} --init-groups -- ${HEZI} features`], { encoding: 'utf8' });
+      let ann2 = '';
+      try { ann2 = JSON.parse(other.stdout).annotations['io.github.hezi.rootless.cgroups']; } catch { /* below */ }
+      check('rootless outside the delegated subtree: features says none', /^none: \/sys\/fs\/cgroup is not writable by uid \d+/.test(ann2), ann2);
+    } finally {
+      for (const d of [scope, app, svc, `${CG}/user.slice/user-${uid}.slice`]) try { fs.rmdirSync(d); } catch { /* busy or gone */ }
+      spawnSync('userdel', [name]);
+    }
   }
 } catch (e) {
   failed++;

@@ -6,6 +6,7 @@
  * never lead outside it; creation happens one component at a time with *at() calls relative to
  * directory fds resolved the same way.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -245,6 +246,40 @@ unsigned long kept_flags(const char *path, int *err) {
   return f;
 }
 
+/* the per-mount attributes (MOUNT_ATTR_*) of the mount at fd, from fstatfs */
+int mount_attrs(int fd, uint64_t *out) {
+  struct statfs sf;
+  if (fstatfs(fd, &sf) < 0) return errno;
+  unsigned long s = (unsigned long)sf.f_flags;
+  uint64_t a = 0;
+  if (s & ST_RDONLY) a |= MOUNT_ATTR_RDONLY;
+  if (s & ST_NOSUID) a |= MOUNT_ATTR_NOSUID;
+  if (s & ST_NODEV) a |= MOUNT_ATTR_NODEV;
+  if (s & ST_NOEXEC) a |= MOUNT_ATTR_NOEXEC;
+  if (s & ST_NODIRATIME) a |= MOUNT_ATTR_NODIRATIME;
+  a |= (s & ST_NOATIME) ? MOUNT_ATTR_NOATIME : (s & ST_RELATIME) ? MOUNT_ATTR_RELATIME : MOUNT_ATTR_STRICTATIME;
+  *out = a;
+  return 0;
+}
+
+/*
+ * A bind's flags on its clone (runc >= 1.2): exactly set/clr. EPERM means a user namespace
+ * locked some of the mount's own flags: once more with those kept, unless the config clears one
+ * of them by name or names another atime (`cleared`), which is then refused.
+ */
+int bind_setattr(int mnt, uint64_t set, uint64_t clr, uint64_t cleared) {
+  int err = setattr_fd(mnt, set, clr, 0, 0);
+  if (err != EPERM) return err;
+  const uint64_t lockable = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODIRATIME;
+  uint64_t have = 0;
+  int e = mount_attrs(mnt, &have);
+  if (e) return e;
+  if (have & cleared & lockable) return EPERM;
+  if ((cleared & MOUNT_ATTR__ATIME) && (set & MOUNT_ATTR__ATIME) != (have & MOUNT_ATTR__ATIME)) return EPERM;
+  set = (set & ~(uint64_t)MOUNT_ATTR__ATIME) | (have & (lockable | MOUNT_ATTR__ATIME));
+  return setattr_fd(mnt, set, clr, 0, 0);
+}
+
 int remount_ro(const char *path, unsigned long extra) {
   int err;
   unsigned long kept = kept_flags(path, &err);
@@ -257,6 +292,116 @@ int remount_ro(const char *path, unsigned long extra) {
 int write_fd(int fd, const hz_opv *o, int k) {
   int err = write_all(fd, o->a[k].p, o->a[k].len);
   if (close(fd) < 0 && !err && errno != EINTR) err = errno;
+  return err;
+}
+
+/* ---- tmpcopyup: copy a directory tree between two directory fds --------------------- */
+
+const int kCopyMaxDepth = 128;
+
+void copy_times(int dirfd, const char *name, const struct stat *st, int flags) {
+  struct timespec ts[2] = {st->st_atim, st->st_mtim};
+  utimensat(dirfd, name, ts, flags);
+}
+
+int copy_file_data(int from, int to) {
+  static char buf[64 * 1024];
+  for (;;) {
+    ssize_t n = syscall(SYS_copy_file_range, from, nullptr, to, nullptr, (size_t)1 << 30, 0);
+    if (n == 0) return 0;
+    if (n > 0) continue;
+    if (errno == EINTR) continue;
+    if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP) return errno;
+    break; /* across filesystems on an old kernel: read and write */
+  }
+  for (;;) {
+    ssize_t n = read(from, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno;
+    if (n == 0) return 0;
+    int err = write_all(to, buf, (size_t)n);
+    if (err) return err;
+  }
+}
+
+int copy_tree(int from, int to, int depth);
+
+/*
+ * A directory (recursively) or a regular file `name` of `from` into `to`: opened on both sides
+ * with O_NOFOLLOW (the directory made, the file created O_EXCL), copied, given owner, mode and
+ * times. The mode comes after the owner: chown clears set-id bits.
+ */
+int copy_into(int from, int to, const char *name, const struct stat *st, int depth) {
+  bool dir = S_ISDIR(st->st_mode);
+  if (dir && mkdirat(to, name, 0700) < 0) return errno;
+  int f = openat(from, name, (dir ? O_DIRECTORY : O_NOCTTY) | O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (f < 0) return errno;
+  int t = dir ? openat(to, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  int err = t < 0 ? errno : (dir ? copy_tree(f, t, depth + 1) : copy_file_data(f, t));
+  if (!err && fchown(t, st->st_uid, st->st_gid) < 0) err = errno;
+  if (!err && fchmod(t, st->st_mode & 07777) < 0) err = errno;
+  close(f);
+  if (t >= 0) close(t);
+  if (!err) copy_times(to, name, st, AT_SYMLINK_NOFOLLOW);
+  return err;
+}
+
+/*
+ * Copy the entries of directory `from` into directory `to`: directories, regular files, symlinks
+ * and special files, with owner, mode and times. Every entry is opened relative to its directory
+ * with O_NOFOLLOW, so nothing in the tree can lead the copy elsewhere.
+ */
+int copy_tree(int from, int to, int depth) {
+  if (depth > kCopyMaxDepth) return ELOOP;
+  char buf[2048];
+  static char link[PATH_MAX];
+  for (;;) {
+    long n = syscall(SYS_getdents64, from, buf, sizeof buf);
+    if (n < 0) return errno;
+    if (n == 0) return 0;
+    for (long off = 0; off < n;) {
+      struct dirent64 *d = (struct dirent64 *)(buf + off);
+      off += d->d_reclen;
+      const char *name = d->d_name;
+      if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0))) continue;
+      struct stat st;
+      if (fstatat(from, name, &st, AT_SYMLINK_NOFOLLOW) < 0) return errno;
+      if (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) {
+        int err = copy_into(from, to, name, &st, depth);
+        if (err) return err;
+      } else if (S_ISLNK(st.st_mode)) {
+        ssize_t len = readlinkat(from, name, link, sizeof link - 1);
+        if (len < 0) return errno;
+        link[len] = 0;
+        if (symlinkat(link, to, name) < 0) return errno;
+        if (fchownat(to, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0) return errno;
+        copy_times(to, name, &st, AT_SYMLINK_NOFOLLOW);
+      } else {
+        /* devices, fifos, sockets: as they are (a device fails in a user namespace, as in runc) */
+        if (mknodat(to, name, st.st_mode, st.st_rdev) < 0) return errno;
+        if (fchownat(to, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0) return errno;
+        if (fchmodat(to, name, st.st_mode & 07777, 0) < 0) return errno;
+        copy_times(to, name, &st, AT_SYMLINK_NOFOLLOW);
+      }
+    }
+  }
+}
+
+/*
+ * tmpcopyup: the directory the mount will cover (target, an O_PATH fd) copied into the new,
+ * still detached filesystem mnt, whose root then gets the directory's owner (and mode).
+ */
+int copy_up(int target, int mnt, bool keep_mode) {
+  int from = openat(target, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (from < 0) return errno;
+  int to = openat(mnt, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int err = to < 0 ? errno : copy_tree(from, to, 0);
+  struct stat st;
+  if (!err && fstat(from, &st) < 0) err = errno;
+  if (!err && fchown(to, st.st_uid, st.st_gid) < 0) err = errno;
+  if (!err && keep_mode && fchmod(to, st.st_mode & 07777) < 0) err = errno;
+  close(from);
+  if (to >= 0) close(to);
   return err;
 }
 
@@ -311,7 +456,8 @@ int op_mount_at(const hz_opv *o, int *status) {
   const char *fstype = arg_str(o, 3);
   uint64_t attr_set = (uint64_t)arg_int(o, 5), attr_clr = (uint64_t)arg_int(o, 6);
   uint32_t mflags = (uint32_t)arg_int(o, 7);
-  int64_t slot = arg_int(o, 8), magic = arg_int(o, 9);
+  int64_t slot = arg_int(o, 8), magic = arg_int(o, 9), tree = arg_int(o, 10);
+  uint64_t cleared = (uint64_t)arg_int(o, 11);
   if (!*root || slot >= HZ_MOUNT_SLOTS) return EINVAL;
   const bool no_symlinks = (mflags & HZ_MNT_NO_SYMLINKS) != 0;
   const uint64_t res = no_symlinks ? RESOLVE_NO_SYMLINKS : 0;
@@ -326,9 +472,14 @@ int op_mount_at(const hz_opv *o, int *status) {
     if (!err && got == PROC_SUPER_MAGIC) err = EXDEV;
   }
   if (!err && (mflags & HZ_MNT_BIND)) {
-    mnt = clone_mount(AT_FDCWD, src, (mflags & HZ_MNT_REC) ? AT_RECURSIVE : 0);
+    mnt = tree >= 0 ? take_tree(tree) : clone_mount(AT_FDCWD, src, (mflags & HZ_MNT_REC) ? AT_RECURSIVE : 0);
     if (mnt < 0) err = errno;
-    else if (attr_set || attr_clr) err = setattr_fd(mnt, attr_set, attr_clr, 0, 0);
+    else if (attr_set || attr_clr) err = bind_setattr(mnt, attr_set, attr_clr, cleared);
+  } else if (!err && (mflags & HZ_MNT_COPY_UP)) {
+    /* writable for the copy; read-only, if asked, once it is done */
+    err = new_fs(fstype, src, (const char *)o->a[4].p, o->a[4].len, attr_set & ~(uint64_t)MOUNT_ATTR_RDONLY, &mnt);
+    if (!err) err = copy_up(target, mnt, (mflags & HZ_MNT_COPY_MODE) != 0);
+    if (!err && (attr_set & MOUNT_ATTR_RDONLY)) err = setattr_fd(mnt, MOUNT_ATTR_RDONLY, 0, 0, 0);
   } else if (!err) {
     err = new_fs(fstype, src, (const char *)o->a[4].p, o->a[4].len, attr_set, &mnt);
   }

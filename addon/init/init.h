@@ -12,7 +12,9 @@
 
 #include "plan_abi.h"
 
-#define HZ_MAX_ARGS 10
+#define HZ_MAX_ARGS 12
+/* detached mount trees (id-mapped mounts) the plan may hold at once */
+#define HZ_MAX_TREES 256
 
 struct hz_arg {
   const uint8_t *p;
@@ -90,6 +92,11 @@ int op_chown(const hz_opv *o, int *status);
 int op_open_fifo(const hz_opv *o, int *status);
 int op_wait_fifo(const hz_opv *o, int *status);
 
+/* ---- idmap.cc: id-mapped mounts ---- */
+int op_idmap_tree(const hz_opv *o, int *status);
+/* the detached tree IDMAP_TREE kept in slot (the slot is emptied), or -1 with EBADF */
+int take_tree(int64_t slot);
+
 /* ---- proc.cc: namespaces, identity, hooks, exec ---- */
 int op_setns(const hz_opv *o, int *status);
 int op_unshare(const hz_opv *o, int *status);
@@ -109,6 +116,10 @@ int op_caps_ambient(const hz_opv *o, int *status);
 int op_no_new_privs(const hz_opv *o, int *status);
 int op_seccomp(const hz_opv *o, int *status);
 int op_dumpable(const hz_opv *o, int *status);
+int op_ioprio_set(const hz_opv *o, int *status);
+int op_sched_setattr(const hz_opv *o, int *status);
+int op_sched_setaffinity(const hz_opv *o, int *status);
+int op_set_mempolicy(const hz_opv *o, int *status);
 int op_run_hook(const hz_opv *o, int *status);
 int op_lookup_exec(const hz_opv *o, int *status);
 int op_close_fds(const hz_opv *o, int *status);

@@ -269,6 +269,47 @@ int op_dumpable(const hz_opv *o, int *status) {
   return prctl(PR_SET_DUMPABLE, arg_int(o, 0) ? 1 : 0, 0, 0, 0) < 0 ? errno : 0;
 }
 
+/* ---- scheduling, I/O priority, affinity, memory policy ------------------------------ */
+
+int op_ioprio_set(const hz_opv *o, int *status) {
+  /* IOPRIO_WHO_PROCESS = 1, who = 0: this process */
+  return syscall(SYS_ioprio_set, 1, 0, (int)arg_int(o, 0)) < 0 ? errno : 0;
+}
+
+int op_sched_setattr(const hz_opv *o, int *status) {
+  struct {
+    uint32_t size, policy;
+    uint64_t flags;
+    int32_t nice;
+    uint32_t priority;
+    uint64_t runtime, deadline, period;
+    uint32_t util_min, util_max;
+  } attr;
+  memset(&attr, 0, sizeof attr);
+  attr.size = sizeof attr; /* SCHED_ATTR_SIZE_VER1: 56 */
+  attr.policy = (uint32_t)arg_int(o, 0);
+  attr.flags = (uint64_t)arg_int(o, 1);
+  attr.nice = (int32_t)arg_int(o, 2);
+  attr.priority = (uint32_t)arg_int(o, 3);
+  attr.runtime = (uint64_t)arg_int(o, 4);
+  attr.deadline = (uint64_t)arg_int(o, 5);
+  attr.period = (uint64_t)arg_int(o, 6);
+  return syscall(SYS_sched_setattr, 0, &attr, 0) < 0 ? errno : 0;
+}
+
+int op_sched_setaffinity(const hz_opv *o, int *status) {
+  if (o->a[0].len == 0 || o->a[0].len % 8) return EINVAL;
+  return syscall(SYS_sched_setaffinity, 0, (size_t)o->a[0].len, o->a[0].p) < 0 ? errno : 0;
+}
+
+int op_set_mempolicy(const hz_opv *o, int *status) {
+  uint32_t len = o->a[1].len;
+  if (len % 8) return EINVAL;
+  const void *mask = len ? o->a[1].p : nullptr;
+  unsigned long maxnode = len ? (unsigned long)len * 8 + 1 : 0;
+  return syscall(SYS_set_mempolicy, (int)arg_int(o, 0), mask, maxnode) < 0 ? errno : 0;
+}
+
 /* ---- hooks and start ----------------------------------------------------------------- */
 
 int op_run_hook(const hz_opv *o, int *status) {

@@ -1,8 +1,16 @@
 import type { OptSpec } from './args';
 
+/**
+ * The default --root: /run/hezi, or for a user other than root $XDG_RUNTIME_DIR/hezi when set
+ * (runc's rule: a rootless runtime keeps its state in the user's runtime directory).
+ */
+export function defaultRoot(euid = process.geteuid?.() ?? 0, xdg = process.env['XDG_RUNTIME_DIR']): string {
+  return euid !== 0 && xdg ? `${xdg.replace(/\/+$/, '')}/hezi` : '/run/hezi';
+}
+
 /** runc's global flags. */
 export const GLOBAL_OPTIONS: Record<string, OptSpec> = {
-  root: { type: 'string', describe: 'root directory for storage of container state (this should be located in tmpfs)', default: '/run/hezi' },
+  root: { type: 'string', describe: 'root directory for storage of container state (this should be located in tmpfs; $XDG_RUNTIME_DIR/hezi for a user other than root)', default: defaultRoot() },
   log: { type: 'string', describe: 'set the log file to write hezi logs to (default is stderr)' },
   'log-format': { type: 'string', describe: 'set the log format ("text" (default), or "json")', default: 'text' },
   debug: { type: 'boolean', describe: 'enable debug logging' },

@@ -36,7 +36,7 @@ const ALIASES: Record<string, string> = { ls: 'list', rm: 'delete' };
 async function main(argv: string[]): Promise<number> {
   const top = parseArgs(argv, GLOBAL_OPTIONS, 1);
   const g: Globals = {
-    root: String(top.values['root'] ?? '/run/hezi'),
+    root: String(top.values['root'] ?? GLOBAL_OPTIONS['root']!.default),
     log: typeof top.values['log'] === 'string' ? top.values['log'] : undefined,
     logFormat: top.values['log-format'] === 'json' ? 'json' : 'text',
     debug: top.values['debug'] === true,
@@ -67,7 +67,8 @@ async function main(argv: string[]): Promise<number> {
   // global flags given after the command name still count
   if (typeof p.values['log'] === 'string' && !g.log) g.log = p.values['log'];
   if (p.values['log-format'] === 'json') g.logFormat = 'json';
-  if (p.values['root'] !== '/run/hezi' && typeof p.values['root'] === 'string' && top.values['root'] === '/run/hezi')
+  const rootDefault = GLOBAL_OPTIONS['root']!.default;
+  if (p.values['root'] !== rootDefault && typeof p.values['root'] === 'string' && top.values['root'] === rootDefault)
     g.root = p.values['root'];
   configureLog({ file: g.log, format: g.logFormat, debug: g.debug || p.values['debug'] === true });
   if (g.systemdCgroup || p.values['systemd-cgroup'] === true)

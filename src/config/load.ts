@@ -1,7 +1,7 @@
 import { fs } from '../native/fs';
 import * as path from '../linux/path';
 import type { Spec } from '../../spec';
-import { HeziError } from '../runtime/errors';
+import { HeziError, sysText } from '../runtime/errors';
 import { configWarnings, validate } from './validate';
 import { log } from '../runtime/log';
 
@@ -16,7 +16,7 @@ export function loadConfig(bundle: string): Spec {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new HeziError(code === 'ENOENT' ? `JSON specification file ${file} not found` : `read ${file}: ${String(e)}`);
+    throw new HeziError(code === 'ENOENT' ? `JSON specification file ${file} not found` : `read ${file}: ${sysText(e)}`);
   }
   let json: unknown;
   try {

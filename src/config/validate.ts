@@ -7,17 +7,82 @@ import * as path from '../linux/path';
 import type { Spec } from '../../spec';
 import { apparmorEnabled } from '../linux/apparmor';
 import { CAPABILITIES } from '../linux/capabilities';
+import { isBindMount, parseMountOptions } from '../linux/mount-options';
+import { isIdmapped, mountIdmap } from '../plan/idmap';
+import { planUserMaps } from '../runtime/usermaps';
+import { validDeviceName } from '../linux/netlink';
+import { labeledMountType, selinuxEnabled } from '../linux/selinux';
 import { lastCap } from '../linux/proc';
+import { formatPath } from '../../spec/errors';
 import { RLIMITS } from '../linux/rlimits';
+import { MAX_LIST_ID, MPOL_NEEDS_NODES, MPOL_NO_NODES, parseIdList } from '../linux/sched';
 
 export interface CheckContext {
   spec: Spec;
   bundle: string;
+  /** the runtime's effective uid and gid (default: this process's) */
+  euid?: number | undefined;
+  egid?: number | undefined;
 }
+
+const euidOf = (c: CheckContext): number => c.euid ?? process.geteuid?.() ?? 0;
+const egidOf = (c: CheckContext): number => c.egid ?? process.getegid?.() ?? 0;
 
 type Check = (c: CheckContext) => string[];
 
+/** addon/init/init.h HZ_MAX_TREES */
+const MAX_IDMAPPED_MOUNTS = 256;
+
+/** the same inode (two paths to one namespace) */
+function sameFile(a: string, b: string): boolean {
+  try {
+    const x = fs.statSync(a);
+    const y = fs.statSync(b);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
+}
+
 const nsSet = (s: Spec) => new Map((s.linux?.namespaces ?? []).map((n) => [n.type, n]));
+
+type Proc = NonNullable<Spec['process']>;
+
+/**
+ * Checks of one process (config.json's, or the one `exec` starts) that do not depend on the rest
+ * of the config; `at` is its JSON path ("process").
+ */
+export const processChecks: Record<string, (p: Proc, at: string) => string[]> = {
+  scheduler(p, at) {
+    // runc's validator, from sched_setattr(2)
+    const s = p.scheduler;
+    if (!s) return [];
+    const out: string[] = [];
+    if ((s.policy === 'SCHED_OTHER' || s.policy === 'SCHED_BATCH') && s.nice !== undefined && (s.nice < -20 || s.nice > 19))
+      out.push(`${at}.scheduler.nice: must be -20 to 19 for ${s.policy}, got ${s.nice}`);
+    if (s.priority && s.policy !== 'SCHED_FIFO' && s.policy !== 'SCHED_RR') out.push(`${at}.scheduler.priority: only SCHED_FIFO and SCHED_RR take a priority`);
+    if (s.policy !== 'SCHED_DEADLINE')
+      for (const k of ['runtime', 'deadline', 'period'] as const) if (s[k]) out.push(`${at}.scheduler.${k}: only SCHED_DEADLINE takes a ${k}`);
+    return out;
+  },
+  ioPriority(p, at) {
+    const level = p.ioPriority?.priority;
+    return level !== undefined && (level < 0 || level > 7) ? [`${at}.ioPriority.priority: must be 0 (highest) to 7 (lowest), got ${level}`] : [];
+  },
+  execCPUAffinity(p, at) {
+    const out: string[] = [];
+    for (const k of ['initial', 'final'] as const) {
+      const v = p.execCPUAffinity?.[k];
+      if (v !== undefined && parseIdList(v) === undefined) out.push(`${at}.execCPUAffinity.${k}: invalid CPU list "${v}" (like "0-3,7", CPUs 0 to ${MAX_LIST_ID})`);
+    }
+    return out;
+  },
+};
+
+/** Every process check, for `exec` (its process is checked on its own). */
+export function validateProcessFields(p: Proc, at = 'process'): string[] {
+  return Object.values(processChecks).flatMap((c) => c(p, at));
+}
 
 export const checks: Record<string, Check> = {
   rootPresent({ spec, bundle }) {
@@ -35,6 +100,19 @@ export const checks: Record<string, Check> = {
     if (!spec.process?.apparmorProfile || apparmorEnabled()) return [];
     return [`process.apparmorProfile: AppArmor is not enabled on this host, cannot apply "${spec.process.apparmorProfile}"`];
   },
+  selinux({ spec }) {
+    // as runc: a label that cannot be applied is an error, never dropped. runc refuses a process
+    // label itself and a mount label through the kernel (context= on a mount it would label)
+    const out: string[] = [];
+    const label = spec.process?.selinuxLabel;
+    const mountLabel = spec.linux?.mountLabel;
+    if (!label && !mountLabel) return out;
+    if (selinuxEnabled()) return out;
+    if (label) out.push(`process.selinuxLabel: SELinux is not enabled on this host, cannot apply "${label}"`);
+    if (mountLabel && (spec.mounts ?? []).some((m) => !isBindMount(m, parseMountOptions(m.options)) && labeledMountType(m.type ?? '')))
+      out.push(`linux.mountLabel: SELinux is not enabled on this host, cannot apply "${mountLabel}"`);
+    return out;
+  },
   processPresent({ spec }) {
     return spec.process ? [] : ['process: is required'];
   },
@@ -48,6 +126,23 @@ export const checks: Record<string, Check> = {
     const cwd = spec.process?.cwd;
     if (cwd === undefined) return [];
     return path.posix.isAbsolute(cwd) ? [] : [`process.cwd: must be an absolute path, got "${cwd}"`];
+  },
+  processFields({ spec }) {
+    return spec.process ? validateProcessFields(spec.process) : [];
+  },
+  memoryPolicy({ spec }) {
+    const mp = spec.linux?.memoryPolicy;
+    if (!mp) return [];
+    if (!mp.mode) return ['linux.memoryPolicy.mode: is required'];
+    const nodes = parseIdList(mp.nodes ?? '');
+    if (nodes === undefined) return [`linux.memoryPolicy.nodes: invalid node list "${mp.nodes}" (like "0-3,7")`];
+    const out: string[] = [];
+    if (MPOL_NO_NODES.has(mp.mode) && nodes.length) out.push(`linux.memoryPolicy.nodes: ${mp.mode} takes no nodes, got "${mp.nodes}"`);
+    if (MPOL_NEEDS_NODES.has(mp.mode) && !nodes.length) out.push(`linux.memoryPolicy.nodes: ${mp.mode} needs at least one node`);
+    const f = mp.flags ?? [];
+    if (f.includes('MPOL_F_STATIC_NODES') && f.includes('MPOL_F_RELATIVE_NODES'))
+      out.push('linux.memoryPolicy.flags: MPOL_F_STATIC_NODES and MPOL_F_RELATIVE_NODES exclude each other');
+    return out;
   },
   processEnv({ spec }) {
     return (spec.process?.env ?? []).flatMap((e, i) =>
@@ -98,6 +193,23 @@ export const checks: Record<string, Check> = {
     if (hasMaps && user?.path !== undefined) return ['linux.uidMappings: mappings cannot be set when joining a user namespace by path'];
     return [];
   },
+  rootless(ctx) {
+    // a user other than root has no capabilities outside a user namespace of its own
+    const euid = euidOf(ctx);
+    if (euid === 0) return [];
+    const out: string[] = [];
+    // no device program without CAP_SYS_ADMIN: only rules that allow can go unenforced (runc's canSkipEBPFError)
+    (ctx.spec.linux?.resources?.devices ?? []).forEach((d, k) => {
+      if (!d.allow) out.push(`linux.resources.devices[${k}]: a runtime run by a user other than root cannot enforce a rule that denies (no eBPF device program without CAP_SYS_ADMIN)`);
+    });
+    const user = nsSet(ctx.spec).get('user');
+    if (!user) return [...out, `linux.namespaces: a container run by a user other than root (uid ${euid}) needs a user namespace`];
+    if (user.path !== undefined) return out;
+    const plan = planUserMaps(ctx.spec.linux?.uidMappings ?? [], ctx.spec.linux?.gidMappings ?? [], euid, egidOf(ctx));
+    if (plan.denySetgroups && ctx.spec.process?.user?.additionalGids?.length)
+      out.push('process.user.additionalGids: a gid map of your own gid alone denies setgroups: map a range of /etc/subgid (newgidmap) to have additional groups');
+    return out;
+  },
   hostname({ spec }) {
     const uts = nsSet(spec).get('uts');
     const out: string[] = [];
@@ -133,6 +245,9 @@ export const checks: Record<string, Check> = {
         if (!ns.has('network')) out.push(`${where}: needs a network namespace`);
       } else if (key === 'kernel.hostname' || key === 'kernel.domainname') {
         if (!ns.has('uts')) out.push(`${where}: needs a uts namespace`);
+      } else if (key.startsWith('user.')) {
+        // the user.max_* limits belong to the user namespace that writes them (runc 1.5)
+        if (!ns.has('user')) out.push(`${where}: needs a user namespace`);
       } else {
         out.push(`${where}: not in a separate kernel namespace, refusing to change it for the host`);
       }
@@ -171,7 +286,68 @@ export const checks: Record<string, Check> = {
     const out: string[] = [];
     (spec.mounts ?? []).forEach((m, i) => {
       if (!m.destination) out.push(`mounts[${i}].destination: must not be empty`);
+      const o = parseMountOptions(m.options);
+      if (o.copyUp && m.type !== 'tmpfs') out.push(`mounts[${i}].options: tmpcopyup needs a tmpfs mount, got type "${m.type ?? ''}"`);
+      // runc >= 1.2: the kernel ignores filesystem options on a bind mount, so they cannot be honoured
+      if (isBindMount(m, o) && o.data.length) out.push(`mounts[${i}].options: a bind mount takes no filesystem options, got "${o.data.join(',')}"`);
     });
+    return out;
+  },
+  intelRdt({ spec }) {
+    const rdt = spec.linux?.intelRdt;
+    if (!rdt) return [];
+    const out: string[] = [];
+    const { resctrlRoot } = require('../runtime/intelrdt') as typeof import('../runtime/intelrdt');
+    // runtime-spec: no resctrl mounted is an error, never a silent drop
+    if (!resctrlRoot()) out.push('linux.intelRdt: resctrl is not mounted on this host (Intel RDT is not available)');
+    const c = rdt.closID;
+    if (c !== undefined && c !== '/' && (c === '' || c === '.' || c === '..' || c.includes('/') || c.includes('\n')))
+      out.push(`linux.intelRdt.closID: invalid CLOS name "${c}"`);
+    if (rdt.l3CacheSchema?.includes('\n')) out.push('linux.intelRdt.l3CacheSchema: must not contain a newline');
+    (rdt.schemata ?? []).forEach((l, i) => {
+      if (l.includes('\n')) out.push(`linux.intelRdt.schemata[${i}]: must not contain a newline`);
+    });
+    return out;
+  },
+  netDevices(ctx) {
+    const devices = ctx.spec.linux?.netDevices ?? {};
+    const names = Object.keys(devices);
+    if (!names.length) return [];
+    const net = nsSet(ctx.spec).get('network');
+    if (!net) return ['linux.netDevices: moving network devices needs a network namespace'];
+    if (net.path !== undefined && sameFile(net.path, '/proc/self/ns/net'))
+      return [`linux.netDevices: the network namespace ${net.path} is the runtime's own: there is nowhere to move the devices`];
+    const out: string[] = [];
+    if (euidOf(ctx) !== 0) out.push('linux.netDevices: moving network devices needs a runtime running as root');
+    const targets = new Map<string, string>();
+    for (const [host, dev] of Object.entries(devices)) {
+      const at = formatPath(['linux', 'netDevices', host]);
+      if (!validDeviceName(host)) out.push(`${at}: invalid network device name "${host}"`);
+      if (dev.name !== undefined && dev.name !== '' && !validDeviceName(dev.name)) out.push(`${at}.name: invalid network device name "${dev.name}"`);
+      const target = dev.name || host;
+      // two devices with one name ("eth%d" templates are numbered by the kernel)
+      if (!target.includes('%') && targets.has(target)) out.push(`${at}.name: "${target}" is also the name of ${targets.get(target)}`);
+      targets.set(target, at);
+    }
+    return out;
+  },
+  idmappedMounts(ctx) {
+    const { spec } = ctx;
+    const out: string[] = [];
+    let count = 0;
+    (spec.mounts ?? []).forEach((m, i) => {
+      if (!isIdmapped(m)) return;
+      count++;
+      const at = `mounts[${i}]`;
+      if (m.uidMappings?.length && !m.gidMappings?.length) out.push(`${at}.gidMappings: must be given with uidMappings`);
+      else if (m.gidMappings?.length && !m.uidMappings?.length) out.push(`${at}.uidMappings: must be given with gidMappings`);
+      else if (!mountIdmap(m, spec))
+        out.push(`${at}.options: an id-mapped mount needs uidMappings and gidMappings, or the container's user namespace to take them from`);
+      if (!isBindMount(m, parseMountOptions(m.options))) out.push(`${at}: id-mapped mounts must be bind mounts`);
+      // the tree is cloned and mapped as root of the initial user namespace (runc refuses rootless too)
+      if (euidOf(ctx) !== 0) out.push(`${at}: id-mapped mounts need a runtime running as root`);
+    });
+    if (count > MAX_IDMAPPED_MOUNTS) out.push(`mounts: at most ${MAX_IDMAPPED_MOUNTS} id-mapped mounts, got ${count}`);
     return out;
   },
 };

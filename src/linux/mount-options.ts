@@ -1,4 +1,6 @@
 /** mount(2) flags and the OCI/runc option vocabulary. */
+import * as path from './path';
+
 export const MS = {
   RDONLY: 1,
   NOSUID: 2,
@@ -115,8 +117,8 @@ const RECURSIVE_ATIME: Record<string, number> = {
   rnostrictatime: MOUNT_ATTR.RELATIME,
 };
 
-/** Options runc knows and hezi accepts without acting on them. */
-const IGNORED = new Set(['tmpcopyup']);
+/** Options that are not mount(2) flags or data: what hezi does with them besides mounting. */
+const EXTENSIONS = ['tmpcopyup', 'idmap', 'ridmap'] as const;
 
 export interface ParsedMountOptions {
   flags: number;
@@ -125,11 +127,15 @@ export interface ParsedMountOptions {
   attrSet: number;
   attrClr: number;
   data: string[];
+  /** `idmap` or `ridmap`: an id-mapped mount (ridmap: the mapping also on the submounts of an rbind) */
   idmap: boolean;
+  ridmap: boolean;
+  /** `tmpcopyup`: the directory's content is copied into the new tmpfs */
+  copyUp: boolean;
 }
 
 export function parseMountOptions(options: readonly string[] | undefined): ParsedMountOptions {
-  const r: ParsedMountOptions = { flags: 0, clearFlags: 0, propagation: [], attrSet: 0, attrClr: 0, data: [], idmap: false };
+  const r: ParsedMountOptions = { flags: 0, clearFlags: 0, propagation: [], attrSet: 0, attrClr: 0, data: [], idmap: false, ridmap: false, copyUp: false };
   for (const o of options ?? []) {
     const f = FLAGS[o];
     if (f) {
@@ -158,9 +164,13 @@ export function parseMountOptions(options: readonly string[] | undefined): Parse
     }
     if (o === 'idmap' || o === 'ridmap') {
       r.idmap = true;
+      if (o === 'ridmap') r.ridmap = true;
       continue;
     }
-    if (IGNORED.has(o)) continue;
+    if (o === 'tmpcopyup') {
+      r.copyUp = true;
+      continue;
+    }
     r.data.push(o);
   }
   return r;
@@ -205,6 +215,34 @@ export function bindRemountAttrs(flags: number): { set: number; clr: number } {
   return { set: mountAttr(flags), clr: ALL_MOUNT_ATTRS };
 }
 
+/**
+ * The per-mount attributes the options clear by name (rw, suid, dev, exec, diratime), plus
+ * MOUNT_ATTR__ATIME when they name an atime setting: what a bind mount must not silently keep
+ * when a user namespace has locked it (runc >= 1.2 refuses such a mount).
+ */
+export function clearedAttrs(o: ParsedMountOptions): number {
+  let a = 0;
+  if (o.clearFlags & MS.RDONLY) a |= MOUNT_ATTR.RDONLY;
+  if (o.clearFlags & MS.NOSUID) a |= MOUNT_ATTR.NOSUID;
+  if (o.clearFlags & MS.NODEV) a |= MOUNT_ATTR.NODEV;
+  if (o.clearFlags & MS.NOEXEC) a |= MOUNT_ATTR.NOEXEC;
+  if (o.clearFlags & MS.NODIRATIME) a |= MOUNT_ATTR.NODIRATIME;
+  const atime = MS.NOATIME | MS.RELATIME | MS.STRICTATIME;
+  if ((o.flags | o.clearFlags) & atime) a |= MOUNT_ATTR._ATIME;
+  return a;
+}
+
+/** A bind mount: `bind` or `rbind` in the options, or the type "bind" (runc). */
+export function isBindMount(m: { type?: string | undefined }, o: ParsedMountOptions): boolean {
+  return (o.flags & MS.BIND) !== 0 || m.type === 'bind';
+}
+
+/** The source of a bind mount on the host: absolute, or relative to the bundle (config.md). */
+export function bindSource(m: { source?: string | undefined }, bundle: string): string {
+  const src = m.source ?? '';
+  return path.isAbsolute(src) ? src : path.resolve(bundle, src);
+}
+
 export function propagationFlag(name: string): number | undefined {
   return PROPAGATION[name];
 }
@@ -214,5 +252,5 @@ export const KNOWN_MOUNT_OPTIONS: readonly string[] = [
   ...Object.keys(PROPAGATION),
   ...Object.keys(RECURSIVE),
   ...Object.keys(RECURSIVE_ATIME),
-  ...IGNORED,
+  ...EXTENSIONS,
 ];

@@ -17,3 +17,8 @@ export const NS_TYPES = Object.keys(NS) as NsType[];
  * namespace owns what follows), mount last (it changes how later paths resolve).
  */
 export const JOIN_ORDER: readonly NsType[] = ['user', 'ipc', 'uts', 'network', 'pid', 'cgroup', 'time', 'mount'];
+
+/** uid_map / gid_map text for a list of mappings ("containerID hostID size" lines). */
+export function formatIdMap(maps: ReadonlyArray<{ containerID: number; hostID: number; size: number }> | undefined): string {
+  return (maps ?? []).map((x) => `${x.containerID} ${x.hostID} ${x.size}\n`).join('');
+}

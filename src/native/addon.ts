@@ -103,6 +103,12 @@ export interface Native {
   seccompProbeAction(action: number): number;
   /** errno of seccomp(SECCOMP_SET_MODE_FILTER, flags, NULL): EFAULT when the kernel knows the flags */
   seccompProbeFlags(flags: number): number;
+  /**
+   * NETLINK_ROUTE requests, made from the network namespace `nsFd` (-1: ours) in a short-lived
+   * thread: each reply is every message up to the first NLMSG_DONE or NLMSG_ERROR. Kernel errors
+   * are NLMSG_ERROR messages in the replies; only failing syscalls throw.
+   */
+  rtnetlink(nsFd: number, requests: Buffer[]): Buffer[];
   /** one sendmsg of `data` with `fds` as SCM_RIGHTS; returns the bytes sent */
   sendFds(sock: number, data: Buffer, fds: number[]): number;
 }

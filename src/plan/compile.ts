@@ -8,10 +8,14 @@ import * as path from '../linux/path';
 import type { Spec } from '../../spec';
 import { apparmorExecAttr } from '../linux/apparmor';
 import { capMask } from '../linux/capabilities';
-import { AT_RECURSIVE, MOUNT_ATTR, MS, bindRemountAttrs, newMountAttrs, parseMountOptions, propagationFlag } from '../linux/mount-options';
+import { AT_RECURSIVE, MOUNT_ATTR, MS, bindRemountAttrs, bindSource, clearedAttrs, isBindMount, newMountAttrs, parseMountOptions, propagationFlag } from '../linux/mount-options';
 import { JOIN_ORDER, NS, NsType } from '../linux/namespaces';
 import { MountInfo, mountOf } from '../linux/proc';
 import { RLIMITS } from '../linux/rlimits';
+import { labeledMountType } from '../linux/selinux';
+import { idmapTrees } from './idmap';
+import { execLabelOps, keyringLabelOps } from './labels';
+import { affinityResetOps, memoryPolicyOps, schedulingOps } from './knobs';
 import { ERRNO, FS_MAGIC, MNT, Op, SLOT, SyncTag, op } from './ops';
 
 export interface HostInfo {
@@ -22,6 +26,8 @@ export interface HostInfo {
   /** pure cgroup v2 at /sys/fs/cgroup */
   cgroup2Only: boolean;
   hasKcore: boolean;
+  /** SELinux is enabled: linux.mountLabel goes on the mounts (else it is ignored, as runc does) */
+  selinux?: boolean;
 }
 
 export interface CompileInput {
@@ -42,6 +48,8 @@ export interface CompileInput {
   host: HostInfo;
   /** the compiled linux.seccomp (src/linux/seccomp.ts), if any */
   seccomp?: SeccompLoad | undefined;
+  /** false: the user namespace denies setgroups(2) (a gid map an unprivileged user wrote itself) */
+  setgroups?: boolean | undefined;
 }
 
 /** A compiled seccomp filter for the SECCOMP op. */
@@ -105,6 +113,9 @@ export function compile(inp: CompileInput): Plan {
   // 0. exec.fifo is opened (O_PATH) while the init is still the host's root in the host's
   //    namespaces: the state dir is 0700, and a user-namespaced root could not reach it later
   ops.push(op.openFifo(inp.fifo));
+  // id-mapped mounts are prepared as root of the runtime's user namespace, before any other is entered
+  const idmap = idmapTrees(spec, inp.bundle);
+  ops.push(...idmap.ops);
 
   // 1. join namespaces given by path (user first, mount last)
   for (const t of joined) {
@@ -137,14 +148,16 @@ export function compile(inp: CompileInput): Plan {
 
   // a new network namespace gets its loopback up, as runc's and crun's do
   if (created.includes('network')) ops.push(op.loopbackUp());
+  if (Object.keys(spec.linux?.netDevices ?? {}).length) ops.push(op.sync(SyncTag.NET_DEVICES, 'move linux.netDevices into the network namespace'));
 
   // 4. the container process: born in its cgroup, pid 1 of a new pid namespace, session leader
   ops.push(op.sync(SyncTag.CGROUP, 'place the init in its cgroup'));
+  ops.push(...affinityResetOps(proc, false));
   ops.push(op.fork());
   if (created.includes('cgroup')) ops.push(op.unshare(NS.cgroup.flag, 'create cgroup namespace'));
   ops.push(op.setsid());
   // runc: a new session keyring named after the container, unless --no-new-keyring
-  if (!inp.noNewKeyring) ops.push(op.joinKeyring(path.basename(path.dirname(inp.fifo)), 0x3f1b0000));
+  if (!inp.noNewKeyring) ops.push(...keyringLabelOps(proc), op.joinKeyring(path.basename(path.dirname(inp.fifo)), 0x3f1b0000));
 
   // process attributes that need no container view: through the host's /proc, before pivot
   if (proc?.oomScoreAdj !== undefined)
@@ -156,6 +169,7 @@ export function compile(inp: CompileInput): Plan {
     if (res === undefined) continue;
     ops.push(op.setrlimit(res, toRlim(r.soft), toRlim(r.hard), `set ${r.type} to soft ${r.soft}, hard ${r.hard}`));
   }
+  ops.push(...memoryPolicyOps(spec.linux));
 
   // 5. the root filesystem
   const requested = spec.linux?.rootfsPropagation;
@@ -174,11 +188,11 @@ export function compile(inp: CompileInput): Plan {
   const mounts = spec.mounts ?? [];
   let devIsBind = false;
   let devReadonly = false;
-  for (const m of mounts) {
+  for (const [index, m] of mounts.entries()) {
     const dest = containerPath(m.destination);
     const o = parseMountOptions(m.options);
     const type = m.type ?? ((o.flags & MS.BIND) !== 0 ? 'bind' : '');
-    const isBind = (o.flags & MS.BIND) !== 0 || type === 'bind';
+    const isBind = isBindMount(m, o);
     if (dest === '/dev') {
       if (isBind) devIsBind = true;
       else if (o.flags & MS.RDONLY) devReadonly = true;
@@ -190,7 +204,7 @@ export function compile(inp: CompileInput): Plan {
     let src = m.source ?? '';
     const t = mountTarget(dest, type);
     if (isBind) {
-      src = path.isAbsolute(src) ? src : path.resolve(inp.bundle, src);
+      src = bindSource(m, inp.bundle);
       let isDir = true;
       try {
         isDir = fs.statSync(src).isDirectory();
@@ -200,19 +214,32 @@ export function compile(inp: CompileInput): Plan {
       if (isDir) ops.push(op.mkdirAll(rootfs, dest, 0o755, `create mount point ${dest}`));
       else ops.push(op.touch(rootfs, dest, 0o755, `create mount point ${dest}`));
       // the remount with the other options is done on the clone before it is attached: on this
-      // mount, never on what the path leads to once it is there
+      // mount, never on what the path leads to once it is there. runc >= 1.2: a bind gets exactly
+      // the flags asked for, cleared ones (rw, exec, suid, dev) included
       const rest = o.flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
-      const a = rest ? bindRemountAttrs(rest) : { set: 0, clr: 0 };
+      const a = rest || o.clearFlags ? bindRemountAttrs(rest) : { set: 0, clr: 0 };
       const flags = MNT.BIND | (o.flags & MS.REC ? MNT.REC : 0) | t.flags;
-      const what = `bind mount ${src} on ${dest}${rest ? ` with ${(m.options ?? []).join(',')}` : ''}`;
-      ops.push(op.mountAt({ src, root: rootfs, rel: dest, attrSet: a.set, attrClr: a.clr, flags, slot: SLOT.MOUNT }, what, t.explain));
+      const tree = idmap.slots.get(index);
+      const what = `${tree !== undefined ? 'id-mapped ' : ''}bind mount ${src} on ${dest}${rest || o.clearFlags ? ` with ${(m.options ?? []).join(',')}` : ''}`;
+      const args = { src, root: rootfs, rel: dest, attrSet: a.set, attrClr: a.clr, flags, slot: SLOT.MOUNT, tree: tree ?? -1, cleared: clearedAttrs(o) };
+      ops.push(op.mountAt(args, what, t.explain));
     } else {
       ops.push(op.mkdirAll(rootfs, dest, 0o755, `create mount point ${dest}`, t.noSymlinks, t.explain));
       let fl = o.flags;
       if (dest === '/dev' && devReadonly) fl &= ~MS.RDONLY; // made read-only after the device nodes
       const n = newMountAttrs(fl);
-      const args = { src, root: rootfs, rel: dest, fstype: type, options: [...n.sbOptions, ...o.data], attrSet: n.attr, flags: t.flags, slot: SLOT.MOUNT, magic: t.magic };
-      ops.push(op.mountAt(args, `mount ${src || type} on ${dest}`, t.explain));
+      const options = [...n.sbOptions, ...o.data];
+      // linux.mountLabel where SELinux is on (validation refuses it elsewhere), on the mounts runc labels
+      if (host.selinux && spec.linux?.mountLabel && labeledMountType(type)) options.push(`context=${spec.linux.mountLabel}`);
+      const args = { src, root: rootfs, rel: dest, fstype: type, options, attrSet: n.attr, flags: t.flags, slot: SLOT.MOUNT, magic: t.magic };
+      if (o.copyUp) {
+        // tmpcopyup: read-only per mount after the copy (not the superblock), the directory's own
+        // mode unless the options give one (runc)
+        args.options = options.filter((x) => x !== 'ro');
+        if (fl & MS.RDONLY) args.attrSet |= MOUNT_ATTR.RDONLY;
+        args.flags |= MNT.COPY_UP | (o.data.some((d) => d.startsWith('mode=')) ? 0 : MNT.COPY_MODE);
+      }
+      ops.push(op.mountAt(args, `mount ${src || type} on ${dest}${o.copyUp ? ' with tmpcopyup' : ''}`, t.explain));
     }
     for (const p of o.propagation)
       ops.push(op.mountSetattr(SLOT.MOUNT, 0, 0, p & ~MS.REC, p & MS.REC ? AT_RECURSIVE : 0, `set propagation of ${dest}`));
@@ -300,7 +327,7 @@ export function compile(inp: CompileInput): Plan {
     const domain = spec.linux.personality.domain === 'LINUX32' ? 0x0008 : 0x0000;
     ops.push(op.personality(domain, `set personality ${spec.linux.personality.domain}`));
   }
-  const { ops: procOps, args, env } = processOps(proc, { lastCap: host.lastCap, preserveFds: inp.preserveFds, rootfs, seccomp: inp.seccomp });
+  const { ops: procOps, args, env } = processOps(proc, { lastCap: host.lastCap, preserveFds: inp.preserveFds, rootfs, seccomp: inp.seccomp, setgroups: inp.setgroups });
   ops.push(...procOps);
   if ((hooks.startContainer?.length ?? 0) > 0)
     // startContainer hooks run after `start`, when no runtime answers syncs: hand them the state now
@@ -310,6 +337,7 @@ export function compile(inp: CompileInput): Plan {
   const lateSeccomp = proc?.noNewPrivileges ? inp.seccomp : undefined;
   // AppArmor: the profile takes effect at the execve (runc writes it at the same point)
   if (proc?.apparmorProfile) ops.push(op.writeProc(apparmorExecAttr(), `exec ${proc.apparmorProfile}`, `apply AppArmor profile "${proc.apparmorProfile}"`));
+  ops.push(...execLabelOps(proc));
   if (lateSeccomp?.listener) ops.push(op.seccomp(lateSeccomp.bpf, lateSeccomp.flags));
   ops.push(op.ready());
   ops.push(op.waitFifo());
@@ -331,6 +359,8 @@ export interface ProcessOpsOptions {
    * places it as late as possible (see compile()).
    */
   seccomp?: SeccompLoad | undefined;
+  /** false: setgroups(2) is denied in the process's user namespace, so the groups are left as they are */
+  setgroups?: boolean | undefined;
 }
 
 /**
@@ -339,7 +369,8 @@ export interface ProcessOpsOptions {
  * itself, not a later `start`).
  */
 export function processOps(proc: Spec['process'], o: ProcessOpsOptions): { ops: Op[]; args: string[]; env: string[] } {
-  const ops: Op[] = [];
+  // scheduler and I/O priority first: a real-time policy needs CAP_SYS_NICE, a seccomp profile may forbid the calls
+  const ops: Op[] = schedulingOps(proc);
   // the cwd first, as root (runc chdirs before it drops privileges) and before a seccomp profile
   // without no_new_privs loads: the CHDIR op checks the new cwd with getcwd(2), which a profile may deny
   ops.push(op.chdir(proc?.cwd ?? '/', `chdir to cwd ("${proc?.cwd ?? '/'}") set in config.json`));
@@ -351,7 +382,7 @@ export function processOps(proc: Spec['process'], o: ProcessOpsOptions): { ops: 
   ops.push(op.capsBounding(capMask(caps?.bounding, lc), lc));
   ops.push(op.keepcaps(true));
   const user = proc?.user ?? { uid: 0, gid: 0 };
-  ops.push(op.setgroups(user.additionalGids ?? []));
+  if (o.setgroups !== false) ops.push(op.setgroups(user.additionalGids ?? []));
   ops.push(op.setresgid(user.gid), op.setresuid(user.uid));
   ops.push(op.keepcaps(false));
   const permitted = capMask(caps?.permitted, lc);

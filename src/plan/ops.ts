@@ -26,6 +26,7 @@ export const OpCode = {
   REMOUNT_RO: 21,
   CHOWN: 22,
   CHROOT: 23,
+  IDMAP_TREE: 27,
   LOOPBACK_UP: 24,
   MOUNT_AT: 25,
   HIDE_MOUNT: 26,
@@ -45,6 +46,10 @@ export const OpCode = {
   SECCOMP: 43,
   DUMPABLE: 44,
   JOIN_KEYRING: 45,
+  IOPRIO_SET: 46,
+  SCHED_SETATTR: 47,
+  SCHED_SETAFFINITY: 48,
+  SET_MEMPOLICY: 49,
   RUN_HOOK: 50,
   OPEN_FIFO: 51,
   LOOKUP_EXEC: 52,
@@ -79,7 +84,16 @@ export interface Op {
 export const ERRNO = { ENOTDIR: 20, EXDEV: 18, ELOOP: 40, EMEDIUMTYPE: 124 } as const;
 
 /** MOUNT_AT flags (enum hz_mount_flags) */
-export const MNT = { BIND: 1, REC: 2, NO_SYMLINKS: 4, NOT_ON_PROCFS: 8 } as const;
+export const MNT = {
+  BIND: 1,
+  REC: 2,
+  NO_SYMLINKS: 4,
+  NOT_ON_PROCFS: 8,
+  /** tmpcopyup: the new filesystem gets the content of the directory it covers, and its owner */
+  COPY_UP: 16,
+  /** with COPY_UP: and its mode */
+  COPY_MODE: 32,
+} as const;
 
 /** Mount slots: MOUNT_AT keeps the mount it made there for MOUNT_SETATTR (HZ_MOUNT_SLOTS = 8). */
 export const SLOT = {
@@ -109,6 +123,11 @@ export interface MountAtArgs {
   slot?: number;
   /** the filesystem the mount must be, checked before and after it is attached; 0: no check */
   magic?: number;
+  /** a bind: the id-mapped tree IDMAP_TREE made in this tree slot instead of a clone of src; -1: none */
+  tree?: number;
+  /** a bind: the MOUNT_ATTR_* the config clears by name (rw, exec, suid, dev, diratime; _ATIME when it
+   *  names an atime): kept by the kernel's lock they are refused, never kept silently */
+  cleared?: number;
 }
 
 /** Tags for SYNC ops: what the runtime does when the init stops there. */
@@ -122,6 +141,8 @@ export const SyncTag = {
   /** before the fork: the runtime creates the cgroup, applies limits and moves the init into it,
    *  so the container process is born inside its cgroup */
   CGROUP: 4,
+  /** the init is in its network namespace: the runtime moves linux.netDevices into it */
+  NET_DEVICES: 5,
 } as const;
 
 const i = (n: number | bigint): Arg => ({ int: n });
@@ -151,6 +172,12 @@ export const op = {
     args: [s(src), s(root), s(rel), s(fstype), i(flags), s(data)],
     what,
   }),
+  /** a detached clone of `src` with an idmapping (a user namespace by path, or a new one with these maps), kept in tree `slot` for MOUNT_AT */
+  idmapTree: (src: string, recursiveTree: boolean, recursiveMap: boolean, usernsPath: string, uidMap: string, gidMap: string, slot: number, what: string): Op => ({
+    code: 'IDMAP_TREE',
+    args: [s(src), i(recursiveTree ? 1 : 0), i(recursiveMap ? 1 : 0), s(usernsPath), { bytes: Buffer.from(uidMap) }, { bytes: Buffer.from(gidMap) }, i(slot)],
+    what,
+  }),
   /** a mount inside `root`, made and attached on fds only (plan_abi.h MOUNT_AT) */
   mountAt: (m: MountAtArgs, what: string, explain?: Op['explain']): Op => ({
     code: 'MOUNT_AT',
@@ -165,6 +192,8 @@ export const op = {
       i(m.flags),
       i(m.slot ?? -1),
       i(m.magic ?? 0),
+      i(m.tree ?? -1),
+      i(m.cleared ?? 0),
     ],
     what,
     ...(explain ? { explain } : {}),
@@ -266,6 +295,24 @@ export const op = {
     what: 'load the seccomp filter',
   }),
   dumpable: (on: boolean): Op => ({ code: 'DUMPABLE', args: [i(on ? 1 : 0)], what: 'prctl PR_SET_DUMPABLE' }),
+  ioprioSet: (value: number, what: string): Op => ({ code: 'IOPRIO_SET', args: [i(value)], what }),
+  /** sched_setattr(0, {policy, flags, nice, priority, runtime, deadline, period}) */
+  schedSetattr: (
+    a: { policy: number; flags: number; nice: number; priority: number; runtime: bigint; deadline: bigint; period: bigint },
+    what: string,
+  ): Op => ({
+    code: 'SCHED_SETATTR',
+    args: [i(a.policy), i(a.flags), i(a.nice), i(a.priority), i(a.runtime), i(a.deadline), i(a.period)],
+    what,
+  }),
+  /** sched_setaffinity(0, mask): a kernel cpumask (64-bit words, little-endian) */
+  schedSetaffinity: (mask: Uint8Array, what: string): Op => ({ code: 'SCHED_SETAFFINITY', args: [{ bytes: mask }], what }),
+  /** set_mempolicy(mode | flags, nodemask or NULL when empty, bits in nodemask) */
+  setMempolicy: (modeFlags: number, nodemask: Uint8Array, what: string): Op => ({
+    code: 'SET_MEMPOLICY',
+    args: [i(modeFlags), { bytes: nodemask }],
+    what,
+  }),
   runHook: (path: string, argv: readonly string[], envp: readonly string[], timeoutMs: number, what: string): Op => ({
     code: 'RUN_HOOK',
     args: [s(path), { strv: argv }, { strv: envp }, i(timeoutMs)],

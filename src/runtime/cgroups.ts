@@ -9,11 +9,14 @@
  * the runtime's own cgroup in each hierarchy, like runc with cgroupfs. With --systemd-cgroup,
  * "slice:prefix:name" is mapped to the cgroupfs directories systemd would use (no dbus).
  */
-import type { Spec } from '../../spec';
+import { fs } from '../native/fs';
+import * as path from '../linux/path';
+import type { LinuxResources, Spec } from '../../spec';
 import { CgroupPaths, destroyCgroups, uniqueDirs } from '../linux/cgroups/control';
 import { cgroupDirsFor, createCgroups } from '../linux/cgroups/manager';
 import { writeFile } from '../linux/cgroups/fsio';
 import { HeziError, sysText } from './errors';
+import { log } from './log';
 
 export type { CgroupPaths } from '../linux/cgroups/control';
 
@@ -36,7 +39,8 @@ function systemdRequested(): boolean {
 
 /** Create the container's cgroup(s), apply linux.resources, move `pid` in. Returns controller → dir. */
 export function setupCgroup(id: string, spec: Spec, pid: number): Record<string, string> {
-  return createCgroups(id, spec.linux?.cgroupsPath, systemdRequested(), spec.linux?.resources, spec.linux?.devices ?? [], pid);
+  const rootless = (process.geteuid?.() ?? 0) !== 0;
+  return createCgroups(id, spec.linux?.cgroupsPath, systemdRequested(), spec.linux?.resources, spec.linux?.devices ?? [], pid, { rootless });
 }
 
 /** Move `pid` into existing cgroup directories (exec: the container's, or its sub-cgroups). */
@@ -84,4 +88,42 @@ export function warmCgroupMigration(): void {
   } catch {
     /* no cgroups we can see: nothing to warm */
   }
+}
+
+/** Limits that need the container's own cgroup (runc ignores device rules for rootless containers). */
+export function resourcesNeedCgroups(r: LinuxResources | undefined): boolean {
+  return Object.entries(r ?? {}).some(([k, v]) => k !== 'devices' && v !== undefined && !(typeof v === 'object' && v !== null && Object.keys(v).length === 0));
+}
+
+/** Could this process make `dir` and move a process into it: the directory, or its nearest existing parent, is writable. */
+export function cgroupWritable(dir: string): boolean {
+  try {
+    if (fs.existsSync(dir)) {
+      fs.accessSync(path.join(dir, 'cgroup.procs'), 2 /* W_OK */);
+      return true;
+    }
+    let up = path.dirname(dir);
+    while (!fs.existsSync(up)) up = path.dirname(up);
+    fs.accessSync(up, 3 /* W_OK | X_OK */);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Does the container get cgroups? Always as root. For any other user (rootless), only where it
+ * may make them (cgroup delegation: a cgroup v2 subtree it owns, as a systemd user session
+ * gives); elsewhere the container runs without, as runc does, unless the config needs them
+ * (limits other than device rules, or a linux.cgroupsPath): then it is refused, saying why.
+ */
+export function cgroupsForContainer(id: string, spec: Spec, euid = process.geteuid?.() ?? 0): boolean {
+  if (euid === 0) return true;
+  const blocked = uniqueDirs(plannedCgroupPaths(id, spec)).find((d) => !cgroupWritable(d));
+  if (blocked === undefined) return true;
+  const why = `${blocked} is not writable by uid ${euid} (no cgroup delegation to this user)`;
+  if (resourcesNeedCgroups(spec.linux?.resources)) throw new HeziError(`linux.resources: cannot be applied without the container's own cgroup: ${why}`);
+  if (spec.linux?.cgroupsPath) throw new HeziError(`linux.cgroupsPath: cannot create "${spec.linux.cgroupsPath}": ${why}`);
+  log.debug(`rootless: the container runs without cgroups: ${why}`);
+  return false;
 }

@@ -266,6 +266,7 @@ function waitGone(p: { pid: number; startTime: string }): void {
 /** Undo create: cgroups, state dir; then poststop hooks (failures are warnings). */
 export function destroy(store: StateStore, id: string, rec: ContainerRecord | undefined): void {
   if (rec?.cgroupPaths) destroyCgroups(rec.cgroupPaths);
+  if (rec?.intelRdt) (require('./intelrdt') as typeof import('./intelrdt')).destroyIntelRdt(rec.intelRdt);
   if (rec && !hasOwnMountNs(rec.config.linux?.namespaces)) unmountUnder(rec.rootfs);
   store.remove(id);
   if (rec) {

@@ -15,7 +15,7 @@ import { procStat } from '../linux/proc';
 import { compile, Plan } from '../plan/compile';
 import { encodePlan } from '../plan/encode';
 import { SyncTag } from '../plan/ops';
-import { destroyCgroup, plannedCgroupPaths, setupCgroup, warmCgroupMigration } from './cgroups';
+import { cgroupsForContainer, destroyCgroup, plannedCgroupPaths, setupCgroup, warmCgroupMigration } from './cgroups';
 import { HeziError, errnoText } from './errors';
 import { hookState, runHooks, runHooksWarnOnly } from './hooks';
 import { readHost } from './host';
@@ -25,6 +25,7 @@ import { faultPoint } from './fault';
 import { hasOwnMountNs, unmountUnder } from './mounts';
 import { ContainerRecord, StateStore, atomicWrite, validateId } from './state-store';
 import { checkTerminal, closeQuietly as closeFdQuietly, openConsole } from './terminal';
+import { UserMapPlan, userMapPlanFor, writeUserMaps } from './usermaps';
 
 export const OCI_VERSION = '1.3.0';
 
@@ -57,6 +58,8 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
   const rootfs = fs.realpathSync(path.resolve(bundle, spec.root?.path ?? 'rootfs'));
   // seccomp is compiled before anything exists: a bad profile or a missing libseccomp leaves nothing behind
   const seccomp = spec.linux?.seccomp ? prepareSeccomp(spec.linux.seccomp, store.root) : undefined;
+  // rootless: cgroups where this user may make them (delegation), else none or a refusal
+  const withCgroups = cgroupsForContainer(id, spec);
 
   // 2. state dir + lock + fifo
   store.createDir(id);
@@ -77,8 +80,12 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
     if (con) cleanup.push(() => (closeFdQuietly(con.initFd), closeFdQuietly(con.recvFd)));
 
     // 3. plan
-    const plannedCgroups = plannedCgroupPaths(id, spec);
-    const plan = compile({ spec, bundle, rootfs, fifo, noPivot: o.noPivot, noNewKeyring: o.noNewKeyring, preserveFds: o.preserveFds, consoleFd: con ? 5 + o.preserveFds : undefined, host: readHost(), seccomp, cgroupDirs: plannedCgroups });
+    const plannedCgroups = withCgroups ? plannedCgroupPaths(id, spec) : {};
+    const maps = userMapPlanFor(spec.linux);
+    const host = readHost();
+    // looked at only for a config with a mount label (it goes on the mounts where SELinux is on)
+    if (spec.linux?.mountLabel) host.selinux = (require('../linux/selinux') as typeof import('../linux/selinux')).selinuxEnabled();
+    const plan = compile({ spec, bundle, rootfs, fifo, noPivot: o.noPivot, noNewKeyring: o.noNewKeyring, preserveFds: o.preserveFds, consoleFd: con ? 5 + o.preserveFds : undefined, host, seccomp, cgroupDirs: withCgroups ? plannedCgroups : undefined, setgroups: !maps.denySetgroups });
     log.debug(`plan: ${plan.ops.map((x, k) => `${k}:${x.code}`).join(' ')}`);
 
     // 4. run the init
@@ -135,6 +142,10 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
     cleanup.push(() => {
       if (cgroupPaths) destroyCgroup(cgroupPaths);
     });
+    let intelRdt: import('./intelrdt').RdtRecord | undefined;
+    cleanup.push(() => {
+      if (intelRdt) (require('./intelrdt') as typeof import('./intelrdt')).destroyIntelRdt(intelRdt);
+    });
     for (;;) {
       const msg = n.recvMsg(syncFd, 60_000);
       if (msg === null) throw new HeziError('container init exited before it was ready');
@@ -167,14 +178,31 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
         continue;
       }
       if (msg.type === Msg.SYNC) faultPoint(`create:sync-${msg.pid}`);
+      if (msg.type === Msg.SYNC && msg.pid === SyncTag.NET_DEVICES) {
+        try {
+          const { moveNetDevices } = require('./netdevices') as typeof import('./netdevices');
+          moveNetDevices(spec.linux?.netDevices ?? {}, `/proc/${initPid}/ns/net`);
+        } catch (e) {
+          n.sendMsg(syncFd, Msg.ABORT);
+          throw e;
+        }
+        n.sendMsg(syncFd, Msg.ACK);
+        continue;
+      }
       if (msg.type === Msg.SYNC && msg.pid === SyncTag.CGROUP) {
-        cgroupPaths = setupCgroup(id, spec, initPid);
+        if (withCgroups) cgroupPaths = setupCgroup(id, spec, initPid);
         faultPoint('create:cgroups');
+        const rdt = spec.linux?.intelRdt;
+        if (rdt) {
+          intelRdt = (require('./intelrdt') as typeof import('./intelrdt')).setupIntelRdt(id, rdt, initPid);
+          record.intelRdt = intelRdt; // for a delete --force of a create killed from here on
+          store.write(record);
+        }
         n.sendMsg(syncFd, Msg.ACK);
         continue;
       }
       if (msg.type === Msg.SYNC) {
-        answerSync(n, syncFd, msg.pid, { spec, plan, pid: initPid || containerPid, containerPid, base, Msg });
+        answerSync(n, syncFd, msg.pid, { spec, plan, maps, pid: initPid || containerPid, containerPid, base, Msg });
         continue;
       }
       if (msg.type === Msg.READY) break;
@@ -223,6 +251,7 @@ class HookFailure extends HeziError {}
 interface SyncCtx {
   spec: Spec;
   plan: Plan;
+  maps: UserMapPlan;
   pid: number;
   containerPid: number;
   base: { ociVersion: string; id: string; bundle: string; annotations?: Record<string, string> | undefined };
@@ -232,11 +261,7 @@ interface SyncCtx {
 function answerSync(n: import('../native/addon').Native, fd: number, tag: number, c: SyncCtx): void {
   switch (tag) {
     case SyncTag.USERNS_MAPS: {
-      const lin = c.spec.linux;
-      const fmt = (m: Array<{ containerID: number; hostID: number; size: number }> | undefined) =>
-        (m ?? []).map((x) => `${x.containerID} ${x.hostID} ${x.size}\n`).join('');
-      writeProc(`/proc/${c.pid}/uid_map`, fmt(lin?.uidMappings), 'write uid_map');
-      writeProc(`/proc/${c.pid}/gid_map`, fmt(lin?.gidMappings), 'write gid_map');
+      writeUserMaps(c.pid, c.spec.linux?.uidMappings ?? [], c.spec.linux?.gidMappings ?? [], c.maps);
       n.sendMsg(fd, c.Msg.ACK);
       return;
     }
@@ -262,14 +287,6 @@ function answerSync(n: import('../native/addon').Native, fd: number, tag: number
     default:
       n.sendMsg(fd, c.Msg.ABORT);
       throw new HeziError(`unknown sync ${tag} from the container init`);
-  }
-}
-
-function writeProc(file: string, data: string, what: string): void {
-  try {
-    fs.writeFileSync(file, data);
-  } catch (e) {
-    throw new HeziError(`${what}: ${errnoText(Math.abs((e as NodeJS.ErrnoException).errno ?? 0))}`);
   }
 }
 

@@ -15,10 +15,13 @@ import * as path from '../linux/path';
 import type { Process } from '../../spec';
 import { OCI_VERSION } from '../../spec/constants';
 import { apparmorEnabled, apparmorExecAttr } from '../linux/apparmor';
+import { selinuxEnabled } from '../linux/selinux';
 import { JOIN_ORDER, NS, NsType } from '../linux/namespaces';
 import { lastCap } from '../linux/proc';
 import { RLIMITS } from '../linux/rlimits';
 import { consoleOps, processOps, type SeccompLoad } from '../plan/compile';
+import { affinityFinalOps, affinityInitialOps, affinityResetOps, memoryPolicyOps } from '../plan/knobs';
+import { execLabelOps, keyringLabelOps } from '../plan/labels';
 import { encodePlan } from '../plan/encode';
 import { Op, SyncTag, op } from '../plan/ops';
 import { joinCgroup, warmCgroupMigration } from './cgroups';
@@ -136,6 +139,9 @@ export function validateProcess(p: Process | undefined): asserts p is Process {
   if (!p.cwd) throw new HeziError('Cwd property must not be empty');
   if (!p.cwd.startsWith('/')) throw new HeziError('Cwd must be an absolute path');
   if (!p.args?.length) throw new HeziError('args must not be empty');
+  const { validateProcessFields } = require('../config/validate') as typeof import('../config/validate');
+  const problems = validateProcessFields(p);
+  if (problems.length) throw new HeziError(`invalid process: ${problems.join('; ')}`);
 }
 
 /** runc's getSubCgroupPaths: --cgroup values → controller ("" = every one) → sub-cgroup. */
@@ -191,6 +197,8 @@ export interface ExecPlanInput {
   consoleFd?: number | undefined;
   /** the container's compiled linux.seccomp: an exec'd process gets the same filter (as runc) */
   seccomp?: SeccompLoad | undefined;
+  /** false: the container's user namespace denies setgroups(2) (/proc/<init>/setgroups) */
+  setgroups?: boolean | undefined;
 }
 
 /** The exec plan, in runc's order (nsexec join → setns init). */
@@ -216,17 +224,24 @@ export function compileExec(inp: ExecPlanInput): { ops: Op[] } {
   // container's init is chrooted, and so is this process (never a host cwd: CVE-2024-21626)
   if (!types.has('mount')) ops.push(op.chroot(rec.rootfs));
 
+  ops.push(...affinityInitialOps(proc));
   ops.push(op.sync(SyncTag.CGROUP, "join the container's cgroup"));
+  ops.push(...affinityResetOps(proc, true));
   ops.push(op.fork());
   ops.push(op.setsid());
-  ops.push(op.joinKeyring(rec.id, 0x3f1b0000));
+  ops.push(...keyringLabelOps(proc), op.joinKeyring(rec.id, 0x3f1b0000));
   for (const r of proc.rlimits ?? []) {
     const res = RLIMITS[r.type];
     if (res === undefined) continue;
     ops.push(op.setrlimit(res, toRlim(r.soft), toRlim(r.hard), `set ${r.type} to soft ${r.soft}, hard ${r.hard}`));
   }
+  ops.push(...memoryPolicyOps(rec.config.linux));
   if (proc.terminal && inp.consoleFd !== undefined) ops.push(...consoleOps(proc, inp.consoleFd, ''));
-  const { ops: procOps, args, env } = processOps(proc, { lastCap: inp.lastCap, preserveFds: inp.preserveFds, rootfs: rec.rootfs, seccomp: inp.seccomp });
+  // a user namespace whose gid map an unprivileged user wrote denies setgroups(2) to everyone in it
+  const setgroups = inp.setgroups !== false;
+  if (!setgroups && proc.user?.additionalGids?.length)
+    throw new HeziError('process.user.additionalGids: the container\'s user namespace denies setgroups (its gid map was written without newgidmap)');
+  const { ops: procOps, args, env } = processOps(proc, { lastCap: inp.lastCap, preserveFds: inp.preserveFds, rootfs: rec.rootfs, seccomp: inp.seccomp, setgroups });
   ops.push(...procOps);
   // with no_new_privs seccomp goes last (processOps placed it otherwise); a listener before READY
   const lateSeccomp = proc.noNewPrivileges ? inp.seccomp : undefined;
@@ -234,7 +249,11 @@ export function compileExec(inp: ExecPlanInput): { ops: Op[] } {
   if (proc.apparmorProfile && !apparmorEnabled())
     throw new HeziError(`process.apparmorProfile: AppArmor is not enabled on this host, cannot apply "${proc.apparmorProfile}"`);
   if (proc.apparmorProfile) ops.push(op.writeProc(apparmorExecAttr(), `exec ${proc.apparmorProfile}`, `apply AppArmor profile "${proc.apparmorProfile}"`));
+  if (proc.selinuxLabel && !selinuxEnabled())
+    throw new HeziError(`process.selinuxLabel: SELinux is not enabled on this host, cannot apply "${proc.selinuxLabel}"`);
+  ops.push(...execLabelOps(proc));
   if (lateSeccomp?.listener) ops.push(op.seccomp(lateSeccomp.bpf, lateSeccomp.flags));
+  ops.push(...affinityFinalOps(proc));
   ops.push(op.ready());
   if (lateSeccomp && !lateSeccomp.listener) ops.push(op.seccomp(lateSeccomp.bpf, lateSeccomp.flags));
   ops.push(op.exec(args, env));
@@ -284,7 +303,10 @@ export async function execContainer(store: StateStore, o: ExecOptions): Promise<
   let spawned: { pid: number; syncFd: number };
   let plan: Op[];
   try {
-    plan = compileExec({ rec, process: proc, initPid: rec.pid, lastCap: lastCap(), preserveFds: o.preserveFds, consoleFd: con ? 5 + o.preserveFds : undefined, seccomp }).ops;
+    // only a user namespace can deny setgroups
+    const userns = (rec.config.linux?.namespaces ?? []).some((x) => x.type === 'user');
+    const setgroups = !userns || (require('./usermaps') as typeof import('./usermaps')).setgroupsAllowed(rec.pid);
+    plan = compileExec({ rec, process: proc, initPid: rec.pid, lastCap: lastCap(), preserveFds: o.preserveFds, consoleFd: con ? 5 + o.preserveFds : undefined, seccomp, setgroups }).ops;
     log.debug(`exec plan: ${plan.map((x, k) => `${k}:${x.code}`).join(' ')}`);
     spawned = n.spawnInit(initImage(), encodePlan(plan), [0, 1, 2], o.preserveFds, con ? [con.initFd] : []);
   } catch (e) {
@@ -334,6 +356,7 @@ export async function execContainer(store: StateStore, o: ExecOptions): Promise<
       if (msg.type === Msg.SYNC && msg.pid === SyncTag.CGROUP) {
         try {
           if (cgroupPaths) joinCgroup(cgroupPaths, initPid);
+          if (rec.intelRdt) (require('./intelrdt') as typeof import('./intelrdt')).joinIntelRdt(rec.intelRdt, initPid);
           faultPoint('exec:cgroup');
         } catch (e) {
           n.sendMsg(syncFd, Msg.ABORT);

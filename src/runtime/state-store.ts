@@ -2,6 +2,7 @@ import { fs } from '../native/fs';
 import * as path from '../linux/path';
 import { E, HeziError } from './errors';
 import type { Spec } from '../../spec';
+import type { RdtRecord } from './intelrdt';
 
 /**
  * The on-disk record of one container: `<root>/<id>/state.json`, written atomically
@@ -34,6 +35,8 @@ export interface ContainerRecord {
   /** the init as spawned (before it forks the container process), while creating */
   initPid?: number;
   initStartTime?: string;
+  /** linux.intelRdt: the container's resctrl groups */
+  intelRdt?: RdtRecord;
 }
 
 const ID_RE = /^[\w+\-.]+$/;

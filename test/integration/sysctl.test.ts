@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import { expect, it } from 'vitest';
-import { describeResult, describeRoot, expectNothingLeftBehind, runContainer, runOk, type Spec } from '../support/bundle';
+import { describeResult, describeRoot, expectNothingLeftBehind, itRuncFails, runContainer, runOk, type Spec } from '../support/bundle';
 
 const read = (p: string): string => fs.readFileSync(p, 'utf8').trim();
 
@@ -74,6 +74,31 @@ describeRoot('sysctl', () => {
     expect(r.status, describeResult(r)).not.toBe(0);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('hezi_no_such_knob');
+    expectNothingLeftBehind({ id: r.id, bundle: r.bundle.dir, emptyRoot: true });
+  });
+
+  itRuncFails('runc before 1.5 refuses user.* sysctls', "user.max_* limits are set in the container's user namespace, not on the host", () => {
+    const host = read('/proc/sys/user/max_user_namespaces');
+    const out = runOk(
+      (spec) => {
+        spec.linux.namespaces.push({ type: 'user' });
+        spec.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+        spec.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+        spec.linux.sysctl = { 'user.max_user_namespaces': '7', 'user.max_mnt_namespaces': '9' };
+      },
+      'cat /proc/sys/user/max_user_namespaces /proc/sys/user/max_mnt_namespaces',
+    );
+    expect(out).toBe('7\n9\n');
+    expect(read('/proc/sys/user/max_user_namespaces')).toBe(host);
+  });
+
+  it('a user.* sysctl without a user namespace is refused and the host is untouched', () => {
+    const host = read('/proc/sys/user/max_user_namespaces');
+    const r = runContainer({ linux: { sysctl: { 'user.max_user_namespaces': '7' } } }, 'echo started', { checkLeftovers: false });
+    expect(r.status, describeResult(r)).not.toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('user.max_user_namespaces');
+    expect(read('/proc/sys/user/max_user_namespaces')).toBe(host);
     expectNothingLeftBehind({ id: r.id, bundle: r.bundle.dir, emptyRoot: true });
   });
 });

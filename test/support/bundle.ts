@@ -121,6 +121,8 @@ export interface RunOptions {
    */
   stdoutFile?: string;
   stderrFile?: string;
+  /** a command line the runtime is run under, e.g. ['taskset', '-c', '0'] or ['nsenter', '--net=…', '--'] */
+  prefix?: string[];
 }
 
 let outCounter = 0;
@@ -139,8 +141,9 @@ export function run(args: string[], opts: RunOptions = {}): RunResult {
   const out = fs.openSync(outPath, 'w');
   const err = fs.openSync(errPath, 'w');
   let res;
+  const prefix = opts.prefix ?? [];
   try {
-    res = spawnSync(runtime(), argv, {
+    res = spawnSync(prefix[0] ?? runtime(), prefix.length ? [...prefix.slice(1), runtime(), ...argv] : argv, {
       cwd: opts.cwd ?? work(),
       input: opts.input ?? '',
       stdio: ['pipe', out, err],
@@ -156,7 +159,7 @@ export function run(args: string[], opts: RunOptions = {}): RunResult {
   const stderr = fs.readFileSync(errPath, 'utf8');
   if (!opts.stdoutFile) fs.rmSync(outPath, { force: true });
   if (!opts.stderrFile) fs.rmSync(errPath, { force: true });
-  const command = [runtime(), ...argv].join(' ');
+  const command = [...prefix, runtime(), ...argv].join(' ');
   if (res.error && (res.error as NodeJS.ErrnoException).code !== 'ETIMEDOUT') {
     throw new Error(`cannot run ${command}: ${res.error.message}`);
   }
@@ -342,6 +345,19 @@ export function runOk(patch: ConfigPatch, cmd: Command, opts: RunContainerOption
   const r = runContainer(patch, cmd, opts);
   expect(r.status, describeResult(r)).toBe(0);
   return r.stdout;
+}
+
+/**
+ * `run` a container that must be refused: non-zero, no output from the container, stderr
+ * matching `message` (the field it names), and nothing left behind. Returns the result.
+ */
+export function runRefused(patch: ConfigPatch, message: RegExp, opts: RunContainerOptions = {}): ContainerRun {
+  const r = runContainer(patch, 'echo started', { ...opts, checkLeftovers: false });
+  expect(r.status, describeResult(r)).not.toBe(0);
+  expect(r.stdout).toBe('');
+  expect(r.stderr).toMatch(message);
+  expectNothingLeftBehind({ id: r.id, bundle: r.bundle.dir, emptyRoot: true });
+  return r;
 }
 
 export interface Created {

@@ -44,4 +44,17 @@ describe('features', () => {
     expect((doc['linux'] as { namespaces: string[] }).namespaces).toEqual(['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts']);
     expect(doc['ociVersionMax']).toBe('1.3.0');
   });
+
+  it('reports the runtime-spec 1.3 extensions hezi implements (idmap mounts, netDevices, memory policy) and what this host has (SELinux, Intel RDT)', () => {
+    const linux = doc['linux'] as Record<string, Record<string, unknown>>;
+    const [maj, min] = os.release().split('.').map(Number) as [number, number];
+    expect(linux['mountExtensions']).toEqual({ idmap: { enabled: maj > 5 || (maj === 5 && min >= 12) } });
+    expect(linux['netDevices']).toEqual({ enabled: true });
+    expect(linux['memoryPolicy']?.['modes']).toContain('MPOL_BIND');
+    expect(linux['memoryPolicy']?.['flags']).toContain('MPOL_F_STATIC_NODES');
+    expect(linux['selinux']).toEqual({ enabled: fs.existsSync('/sys/fs/selinux/enforce') });
+    const resctrl = fs.readFileSync('/proc/self/mountinfo', 'utf8').includes(' - resctrl ');
+    expect((linux['intelRdt'] as { enabled: boolean }).enabled).toBe(resctrl);
+    for (const o of ['idmap', 'ridmap', 'tmpcopyup']) expect(doc['mountOptions']).toContain(o);
+  });
 });

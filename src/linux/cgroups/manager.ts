@@ -181,6 +181,7 @@ export function createCgroups(
   resources: LinuxResources | undefined,
   devices: ReadonlyArray<{ type: string; major?: number | undefined; minor?: number | undefined }>,
   pid: number,
+  opts: { rootless?: boolean } = {},
 ): CgroupPaths {
   const layout = hostLayout();
   if (!layout.v1.length && !layout.unified) throw new HeziError('no cgroup hierarchy is mounted on this host');
@@ -210,7 +211,7 @@ export function createCgroups(
     if (!paths['freezer'] && paths[''] && (readFile(paths[''], 'cgroup.freeze') ?? '0').trim() === '1')
       throw new HeziError(`container's cgroup unexpectedly frozen: ${paths['']}`);
 
-    applyResources(paths, resources, { mknod: mknodRules(devices) });
+    applyResources(paths, resources, { mknod: mknodRules(devices), ...(opts.rootless ? { rootless: true } : {}) });
 
     for (const dir of uniqueDirs(paths)) {
       try {

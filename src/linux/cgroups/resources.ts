@@ -64,6 +64,12 @@ export interface PlanOptions {
   update?: boolean;
   /** mknod rules for the linux.devices nodes (see mknodRules) */
   mknod?: DeviceRule[];
+  /**
+   * a runtime run by a user other than root: it can load no device program (eBPF needs
+   * CAP_SYS_ADMIN) nor write v1 device rules: they are skipped (runc's canSkipEBPFError; a
+   * config that denies a device is refused by validation)
+   */
+  rootless?: boolean;
 }
 
 const F = 'linux.resources';
@@ -296,7 +302,7 @@ export function planResources(r: LinuxResources | undefined, p: Probe, o: PlanOp
   }
 
   // --- devices --------------------------------------------------------------------------------
-  if (!o.update) {
+  if (!o.update && !o.rootless) {
     const rules: DeviceRule[] = [];
     (res.devices ?? []).forEach((d, k) => {
       const n = normalizeDeviceRule(d);
