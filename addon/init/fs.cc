@@ -616,7 +616,16 @@ int op_symlink(const hz_opv *o, int *status) {
 }
 
 int op_chdir(const hz_opv *o, int *status) {
-  if (chdir(arg_str(o, 0)) < 0) return errno;
+  int64_t mode = arg_int(o, 1);
+  if (mode == 2 && !g.chdir_pending) return 0;
+  g.chdir_pending = false;
+  if (chdir(arg_str(o, 0)) < 0) {
+    if (mode == 1 && (errno == EACCES || errno == EPERM)) {
+      g.chdir_pending = true; /* the user may reach it once root is dropped */
+      return 0;
+    }
+    return errno;
+  }
   /* a cwd the root does not reach (a host directory through /proc/self/fd/N) reads "(unreachable)/..." */
   static char cwd[PATH_MAX];
   if (syscall(SYS_getcwd, cwd, sizeof cwd) < 0) return errno;
@@ -739,9 +748,22 @@ int op_wait_fifo(const hz_opv *o, int *status) {
   do fd = open(path, O_WRONLY | O_CLOEXEC);
   while (fd < 0 && errno == EINTR);
   if (fd < 0) return errno;
-  int err = write_all(fd, "0", 1);
-  close(fd);
   close(g.fifo_fd);
   g.fifo_fd = -1;
+  if (arg_int(o, 0)) {
+    g.fifo_wfd = fd; /* RELEASE_FIFO writes the "0" once the startContainer hooks have run */
+    return 0;
+  }
+  int err = write_all(fd, "0", 1);
+  close(fd);
+  return err;
+}
+
+int op_release_fifo(const hz_opv *o, int *status) {
+  if (g.fifo_wfd < 0) return EBADF;
+  int fd = g.fifo_wfd;
+  g.fifo_wfd = -1; /* a failure from here on is reported the old way */
+  int err = write_all(fd, "0", 1);
+  close(fd);
   return err;
 }

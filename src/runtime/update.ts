@@ -97,6 +97,8 @@ export interface UpdateFlags {
   kernelMemoryTcp?: string | undefined;
   cpuShares?: string | undefined;
   cpuQuota?: string | undefined;
+  cpuBurst?: string | undefined;
+  cpuIdle?: string | undefined;
   cpuPeriod?: string | undefined;
   cpuRtRuntime?: string | undefined;
   cpuRtPeriod?: string | undefined;
@@ -129,6 +131,8 @@ export function resourcesFromFlags(f: UpdateFlags): Res {
   if (f.cpuRtPeriod) cpu().realtimePeriod = uint('cpu-rt-period', f.cpuRtPeriod);
   if (f.cpuShares) cpu().shares = uint('cpu-share', f.cpuShares);
   if (f.cpuQuota) cpu().quota = int('cpu-quota', f.cpuQuota);
+  if (f.cpuBurst) cpu().burst = uint('cpu-burst', f.cpuBurst);
+  if (f.cpuIdle) cpu().idle = int('cpu-idle', f.cpuIdle);
   if (f.cpuRtRuntime) cpu().realtimeRuntime = int('cpu-rt-runtime', f.cpuRtRuntime);
   if (f.cpusetCpus) cpu().cpus = f.cpusetCpus;
   if (f.cpusetMems) cpu().mems = f.cpusetMems;
@@ -153,6 +157,9 @@ export function update(store: StateStore, id: string, patch: Res): void {
     const { rec, status } = load(store, id);
     if (!rec || status === 'stopped' || status === 'creating') throw E.notRunning();
     if (!rec.cgroupPaths) throw new HeziError('cannot update a container that has no cgroup');
+    // runc: unlimited memory without a swap value is unlimited memory and swap (cgroup v1 checks
+    // memory <= memory+swap at every write)
+    if (patch.memory?.limit === -1 && patch.memory.swap === undefined) patch = { ...patch, memory: { ...patch.memory, swap: -1 } };
     const merged = mergeResources(rec.config.linux?.resources ?? {}, patch);
     applyResources(rec.cgroupPaths, effectiveUpdate(patch, merged), { update: true });
     rec.config = { ...rec.config, linux: { ...(rec.config.linux ?? {}), resources: merged } };
@@ -160,4 +167,27 @@ export function update(store: StateStore, id: string, patch: Res): void {
   } finally {
     unlock();
   }
+}
+
+/**
+ * --l3-cache-schema / --mem-bw-schema, with runc's words when the host's resctrl lacks CAT / MBA.
+ * Where it has them, hezi does not apply schemata (no Intel RDT support yet): an error too, never
+ * a silent success.
+ */
+export function checkRdtFlags(l3CacheSchema: string | undefined, memBwSchema: string | undefined): void {
+  if (!l3CacheSchema && !memBwSchema) return;
+  const fs = require('node:fs') as typeof import('node:fs');
+  let root: string | undefined;
+  try {
+    for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+      const f = line.split(' ');
+      if (f[f.indexOf('-') + 1] === 'resctrl') root = f[4];
+    }
+  } catch {
+    /* no mountinfo: no resctrl */
+  }
+  const has = (what: string) => root !== undefined && fs.existsSync(`${root}/info/${what}`);
+  if (l3CacheSchema && !has('L3')) throw new HeziError('Intel RDT/CAT: l3 cache schema is not enabled');
+  if (memBwSchema && !has('MB')) throw new HeziError('Intel RDT/MBA: memory bandwidth schema is not enabled');
+  throw new HeziError('Intel RDT: this host has resctrl, but hezi does not apply L3 cache or memory bandwidth schemata');
 }
