@@ -134,7 +134,8 @@ enum hz_op : uint32_t {
                                  remount flags; EPERM, flags a user namespace locked: once more with
                                  the clone's own ro/nosuid/nodev/noexec/nodiratime/atime (fstatfs)
                                  kept, unless `cleared` names one it has, or its _ATIME bits a
-                                 different atime than the clone's: then EPERM, as runc >= 1.2);
+                                 different atime than the clone's: then EPERM, as runc >= 1.2;
+                                 HZ_MNT_LOCKED: straight to that second try);
                                  else fsopen(fstype), fsconfig "source"=src (when set), each option
                                  "key=value" as a string or "key" as a flag, create,
                                  fsmount(attr_set). HZ_MNT_COPY_UP (tmpcopyup): fsmount without
@@ -255,6 +256,8 @@ enum hz_mount_flags : uint32_t {
   HZ_MNT_NOT_ON_PROCFS = 8, /* the target must not be on a procfs */
   HZ_MNT_COPY_UP = 16,      /* tmpcopyup: the new filesystem starts with what it covers, and its owner */
   HZ_MNT_COPY_MODE = 32,    /* with COPY_UP: the covered directory's mode too */
+  HZ_MNT_LOCKED = 64,       /* a bind of an OPEN_TREE clone (made before the user namespace): its own
+                               ro/nosuid/nodev/noexec/atime are kept as a user namespace locks them */
 };
 
 /* mount slots of MOUNT_AT / MOUNT_SETATTR */

@@ -24,7 +24,7 @@
 static uint8_t g_state_buf[HZ_MSG_MAX_PAYLOAD];
 
 static_assert(HZ_MOUNT_SLOTS == 8, "the initializer of g.mounts has one -1 per slot");
-hz_init_state g = {-1, -1, false, -1, nullptr, g_state_buf, 0, {-1, -1, -1, -1, -1, -1, -1, -1}, -1, false, {}};
+hz_init_state g = {-1, -1, false, -1, nullptr, g_state_buf, 0, {-1, -1, -1, -1, -1, -1, -1, -1}, -1, false};
 
 typedef int (*op_fn)(const hz_opv *o, int *status);
 

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { CommandSpec, Parsed, str } from './args';
 import type { Globals } from './globals';
 import { StateStore } from '../runtime/state-store';
-import { checkRdtFlags, parseResources, resourcesFromFlags, update } from '../runtime/update';
+import { parseResources, resourcesFromFlags, update } from '../runtime/update';
 import { HeziError } from '../runtime/errors';
 
 export const command: CommandSpec = {
@@ -71,7 +71,6 @@ export function handler(p: Parsed, g: Globals): number {
       blkioWeight: n('blkio-weight'),
     });
   }
-  checkRdtFlags(str(v, 'l3-cache-schema'), str(v, 'mem-bw-schema'));
-  update(new StateStore(g.root), id, patch);
+  update(new StateStore(g.root), id, patch, { l3CacheSchema: str(v, 'l3-cache-schema'), memBwSchema: str(v, 'mem-bw-schema') });
   return 0;
 }

@@ -50,6 +50,9 @@ export interface CompileInput {
   seccomp?: SeccompLoad | undefined;
   /** false: the user namespace denies setgroups(2) (a gid map an unprivileged user wrote itself) */
   setgroups?: boolean | undefined;
+  /** the runtime is not root (rootless): it may not clone mounts (OPEN_TREE) in its own mount
+   *  namespace, and reaches its bind sources as the user anyway */
+  rootless?: boolean | undefined;
 }
 
 /** A compiled seccomp filter for the SECCOMP op. */
@@ -124,7 +127,7 @@ export function compile(inp: CompileInput): Plan {
   // to reach them (a 0700 directory of the host's root), as runc's mount source fds; each MOUNT_AT
   // attaches its slot's tree once
   const trees = new Map(idmap.slots);
-  if (inUserns) {
+  if (inUserns && !inp.rootless) {
     (spec.mounts ?? []).forEach((m, k) => {
       const o = parseMountOptions(m.options);
       if (trees.has(k) || m.type === 'cgroup' || m.type === 'cgroup2' || !isBindMount(m, o)) return;
@@ -239,7 +242,9 @@ export function compile(inp: CompileInput): Plan {
       const flags = MNT.BIND | (o.flags & MS.REC ? MNT.REC : 0) | t.flags;
       const idmapped = idmap.slots.has(index);
       const what = `${idmapped ? 'id-mapped ' : ''}bind mount ${src} on ${dest}${rest || o.clearFlags ? ` with ${(m.options ?? []).join(',')}` : ''}`;
-      const args = { src, root: rootfs, rel: dest, attrSet: a.set, attrClr: a.clr, flags, slot: SLOT.MOUNT, tree: trees.get(index) ?? -1, cleared: clearedAttrs(o) };
+      // a source cloned before the user namespace has no locked flags: MOUNT_AT keeps them as the kernel would
+      const locked = trees.has(index) && !idmapped ? MNT.LOCKED : 0;
+      const args = { src, root: rootfs, rel: dest, attrSet: a.set, attrClr: a.clr, flags: flags | locked, slot: SLOT.MOUNT, tree: trees.get(index) ?? -1, cleared: clearedAttrs(o) };
       ops.push(op.mountAt(args, what, t.explain));
     } else {
       ops.push(op.mkdirAll(rootfs, dest, 0o755, `create mount point ${dest}`, t.noSymlinks, t.explain));

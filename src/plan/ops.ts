@@ -95,6 +95,8 @@ export const MNT = {
   COPY_UP: 16,
   /** with COPY_UP: and its mode */
   COPY_MODE: 32,
+  /** a bind of an OPEN_TREE clone: the flags a user namespace locks are kept as if it had locked them */
+  LOCKED: 64,
 } as const;
 
 /** Mount slots: MOUNT_AT keeps the mount it made there for MOUNT_SETATTR (HZ_MOUNT_SLOTS = 8). */

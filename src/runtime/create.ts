@@ -105,7 +105,7 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
     const host = readHost();
     // looked at only for a config with a mount label (it goes on the mounts where SELinux is on)
     if (spec.linux?.mountLabel) host.selinux = (require('../linux/selinux') as typeof import('../linux/selinux')).selinuxEnabled();
-    const plan = compile({ spec: initSpec, bundle, rootfs, fifo, noPivot: o.noPivot, noNewKeyring: o.noNewKeyring, preserveFds: o.preserveFds, consoleFd: con ? 5 + o.preserveFds : undefined, host, seccomp, cgroupDirs: withCgroups ? plannedCgroups : undefined, setgroups: !maps.denySetgroups });
+    const plan = compile({ spec: initSpec, bundle, rootfs, fifo, noPivot: o.noPivot, noNewKeyring: o.noNewKeyring, preserveFds: o.preserveFds, consoleFd: con ? 5 + o.preserveFds : undefined, host, seccomp, cgroupDirs: withCgroups ? plannedCgroups : undefined, setgroups: !maps.denySetgroups, rootless: process.geteuid?.() !== 0 });
     log.debug(`plan: ${plan.ops.map((x, k) => `${k}:${x.code}`).join(' ')}`);
 
     // 4. run the init

@@ -149,9 +149,18 @@ export function resourcesFromFlags(f: UpdateFlags): Res {
   return r;
 }
 
-/** Apply `patch` to container `id` and store the merged resources. */
-export function update(store: StateStore, id: string, patch: Res): void {
+/** `update --l3-cache-schema / --mem-bw-schema` */
+export interface RdtUpdate {
+  l3CacheSchema?: string | undefined;
+  memBwSchema?: string | undefined;
+}
+
+/** Apply `patch` (and the Intel RDT schemata) to container `id` and store the merged resources. */
+export function update(store: StateStore, id: string, patch: Res, rdtFlags: RdtUpdate = {}): void {
+  const { l3CacheSchema, memBwSchema } = rdtFlags;
   load(store, id); // "container does not exist" before taking the lock
+  const rdt = l3CacheSchema || memBwSchema ? (require('./intelrdt') as typeof import('./intelrdt')) : undefined;
+  rdt?.checkRdtUpdate(l3CacheSchema, memBwSchema);
   const unlock = store.lock(id);
   try {
     const { rec, status } = load(store, id);
@@ -163,31 +172,14 @@ export function update(store: StateStore, id: string, patch: Res): void {
     const merged = mergeResources(rec.config.linux?.resources ?? {}, patch);
     applyResources(rec.cgroupPaths, effectiveUpdate(patch, merged), { update: true });
     rec.config = { ...rec.config, linux: { ...(rec.config.linux ?? {}), resources: merged } };
+    if (rdt) {
+      const lines = [l3CacheSchema, memBwSchema].filter((l): l is string => !!l);
+      rec.intelRdt = rdt.updateIntelRdt(id, rec.intelRdt, lines, rec.pid);
+      const stored = rec.config.linux?.intelRdt ?? {};
+      rec.config.linux = { ...rec.config.linux, intelRdt: { ...stored, ...(l3CacheSchema ? { l3CacheSchema } : {}), ...(memBwSchema ? { memBwSchema } : {}) } };
+    }
     store.write(rec);
   } finally {
     unlock();
   }
-}
-
-/**
- * --l3-cache-schema / --mem-bw-schema, with runc's words when the host's resctrl lacks CAT / MBA.
- * Where it has them, hezi does not apply schemata (no Intel RDT support yet): an error too, never
- * a silent success.
- */
-export function checkRdtFlags(l3CacheSchema: string | undefined, memBwSchema: string | undefined): void {
-  if (!l3CacheSchema && !memBwSchema) return;
-  const fs = require('node:fs') as typeof import('node:fs');
-  let root: string | undefined;
-  try {
-    for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-      const f = line.split(' ');
-      if (f[f.indexOf('-') + 1] === 'resctrl') root = f[4];
-    }
-  } catch {
-    /* no mountinfo: no resctrl */
-  }
-  const has = (what: string) => root !== undefined && fs.existsSync(`${root}/info/${what}`);
-  if (l3CacheSchema && !has('L3')) throw new HeziError('Intel RDT/CAT: l3 cache schema is not enabled');
-  if (memBwSchema && !has('MB')) throw new HeziError('Intel RDT/MBA: memory bandwidth schema is not enabled');
-  throw new HeziError('Intel RDT: this host has resctrl, but hezi does not apply L3 cache or memory bandwidth schemata');
 }
