@@ -389,6 +389,28 @@ Napi::Value ReadFileInRoot(const Napi::CallbackInfo &info) {
   return Napi::Buffer<uint8_t>::Copy(env, buf.data(), got);
 }
 
+/* mount(src, target, fstype, flags, data): "" → NULL */
+Napi::Value Mount(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 5 || !info[0].IsString() || !info[1].IsString() || !info[2].IsString() || !IsInt(info[3]) || !info[4].IsString())
+    return ThrowType(env, "mount(src: string, target: string, fstype: string, flags: number, data: string)");
+  std::string src = info[0].As<Napi::String>().Utf8Value(), target = info[1].As<Napi::String>().Utf8Value();
+  std::string fstype = info[2].As<Napi::String>().Utf8Value(), data = info[4].As<Napi::String>().Utf8Value();
+  if (mount(src.empty() ? nullptr : src.c_str(), target.c_str(), fstype.empty() ? nullptr : fstype.c_str(), (unsigned long)Int(info[3]),
+            data.empty() ? nullptr : data.c_str()) < 0)
+    return ThrowErrno(env, errno, "mount");
+  return env.Undefined();
+}
+
+/* pidfdOpen(pid) → a pidfd (CLOEXEC) */
+Napi::Value PidfdOpen(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !IsInt(info[0])) return ThrowType(env, "pidfdOpen(pid: number)");
+  long fd = syscall(SYS_pidfd_open, (pid_t)Int(info[0]), 0);
+  if (fd < 0) return ThrowErrno(env, errno, "pidfd_open");
+  return Napi::Number::New(env, (double)fd);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("spawnInit", Napi::Function::New(env, SpawnInit, "spawnInit"));
   exports.Set("recvMsg", Napi::Function::New(env, RecvMsg, "recvMsg"));
@@ -402,6 +424,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("umount2", Napi::Function::New(env, Umount2, "umount2"));
   exports.Set("warmCgroupLock", Napi::Function::New(env, WarmCgroupLock, "warmCgroupLock"));
   exports.Set("readFileInRoot", Napi::Function::New(env, ReadFileInRoot, "readFileInRoot"));
+  exports.Set("mount", Napi::Function::New(env, Mount, "mount"));
+  exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen, "pidfdOpen"));
   RegisterBpf(env, exports);
   RegisterTerm(env, exports);
   RegisterNetlink(env, exports);

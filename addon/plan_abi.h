@@ -37,7 +37,7 @@
 #include <stdint.h>
 
 #define HZ_PLAN_MAGIC "HZP1"
-#define HZ_PLAN_VERSION 3u
+#define HZ_PLAN_VERSION 4u
 
 /* argv of the init: { "hezi-init", "<sync_fd>", "<plan_fd>", NULL } */
 
@@ -55,7 +55,8 @@ enum hz_op : uint32_t {
                               RESOLVE_NO_MAGICLINKS (no mount inside /proc is crossed, so nothing bound
                               over a proc file can take the write). Not procfs: EMEDIUMTYPE; a mount
                               crossed: EXDEV. For LSM attributes (attr/exec). */
-  HZ_OP_FORK = 5,          /* ()  fork. The parent sends PID{pid=child's pid} and _exit(0) at once.
+  HZ_OP_FORK = 5,          /* ()  clone(CLONE_PARENT | SIGCHLD): the child is the runtime's child. The
+                              caller sends PID{pid=child's pid} and _exit(0) at once.
                               The child carries on with the next op. */
   HZ_OP_SETSID = 6,        /* ()  setsid() */
 
@@ -90,9 +91,11 @@ enum hz_op : uint32_t {
                               as computed by TS: ((minor & 0xff) | ((major & 0xfff) << 8) |
                               ((minor & ~0xff) << 12) | ((major & ~0xfff) << 32)). */
   HZ_OP_SYMLINK = 15,      /* (str target, str root, str rel, int ignore_exist)  symlink(target, path) */
-  HZ_OP_CHDIR = 16,        /* (str path)  chdir(path), then getcwd: a cwd outside the process's root
+  HZ_OP_CHDIR = 16,        /* (str path, int mode)  chdir(path), then getcwd: a cwd outside the process's root
                               ("(unreachable)/...", e.g. through /proc/self/fd/N of a host directory,
-                              CVE-2024-21626) is EXDEV. */
+                              CVE-2024-21626) is EXDEV. mode 1: EACCES/EPERM is not an error yet: a
+                              later CHDIR with mode 2 retries it, and does nothing otherwise (runc:
+                              before dropping privileges, and again after). mode 0: always. */
   HZ_OP_PIVOT_ROOT = 17,   /* (str newroot)  chdir(newroot); pivot_root(".", "."); umount2(".", MNT_DETACH);
                               chdir("/") */
   HZ_OP_MOVE_ROOT = 18,    /* (str newroot)  chdir(newroot); mount(newroot, "/", NULL, MS_MOVE, NULL);
@@ -125,13 +128,14 @@ enum hz_op : uint32_t {
                                  RESOLVE_NO_SYMLINKS and O_DIRECTORY (ELOOP / ENOTDIR);
                                  HZ_MNT_NOT_ON_PROCFS: a target on a procfs is EXDEV.
                               2. the mount, detached: HZ_MNT_BIND: open_tree(src, OPEN_TREE_CLONE [|
-                                 AT_RECURSIVE with HZ_MNT_REC]) (tree >= 0: the id-mapped tree
-                                 IDMAP_TREE keeps in that tree slot instead, the slot emptied), then
+                                 AT_RECURSIVE with HZ_MNT_REC]) (tree >= 0: instead, the tree
+                                 IDMAP_TREE or OPEN_TREE keeps in that tree slot, the slot emptied), then
                                  mount_setattr(attr_set, attr_clr) on it when either is set (a bind's
                                  remount flags; EPERM, flags a user namespace locked: once more with
                                  the clone's own ro/nosuid/nodev/noexec/nodiratime/atime (fstatfs)
                                  kept, unless `cleared` names one it has, or its _ATIME bits a
-                                 different atime than the clone's: then EPERM, as runc >= 1.2);
+                                 different atime than the clone's: then EPERM, as runc >= 1.2;
+                                 HZ_MNT_LOCKED: straight to that second try);
                                  else fsopen(fstype), fsconfig "source"=src (when set), each option
                                  "key=value" as a string or "key" as a flag, create,
                                  fsmount(attr_set). HZ_MNT_COPY_UP (tmpcopyup): fsmount without
@@ -154,8 +158,13 @@ enum hz_op : uint32_t {
                               these maps (a helper child cloned with CLONE_NEWUSER, its maps written by
                               the init, /proc/<child>/ns/user opened, the child reaped); mount_setattr(
                               MOUNT_ATTR_IDMAP [| AT_RECURSIVE]) on the clone, kept in tree slot `tree`
-                              (0..255) for MOUNT_AT. Runs before the init enters any user namespace:
+                              (0..HZ_MAX_TREES-1) for MOUNT_AT. Runs before the init enters any user namespace:
                               only a process privileged over the source's filesystem may idmap it. */
+  HZ_OP_OPEN_TREE = 28,    /* (str path, int tree, int recursive)  fd = open_tree(path, OPEN_TREE_CLONE |
+                              OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0)) into tree slot `tree`
+                              (0..HZ_MAX_TREES-1, which must be empty), while still the host's root: a
+                              detached copy of a bind mount's source, which the user namespace's root
+                              could not have reached (runc's mount source fds); MOUNT_AT uses it. */
   HZ_OP_HIDE_MOUNT = 26,   /* (str path)  a mount of the runtime's view that the container must not
                               reach (--no-pivot: the host's procfs and sysfs): mount(NULL, path,
                               MS_SLAVE|MS_REC) (ENOENT: gone already, nothing to do), then
@@ -207,12 +216,17 @@ enum hz_op : uint32_t {
                               fd which are already CLOEXEC. */
   HZ_OP_READY = 54,        /* ()  send READY. After this the runtime may be gone: later failures are
                               only reported on stderr (exit 127 style). */
-  HZ_OP_WAIT_FIFO = 55,    /* ()  close the sync socket; fd = open("/proc/self/fd/<fifo fd>", O_WRONLY|O_CLOEXEC)
-                              (blocks until `start` opens the read side); write "0"; close. */
+  HZ_OP_WAIT_FIFO = 55,    /* (int defer)  close the sync socket; fd = open("/proc/self/fd/<fifo fd>", O_WRONLY|O_CLOEXEC)
+                              (blocks until `start` opens the read side). defer == 0: write "0"; close.
+                              defer != 0: keep fd open for RELEASE_FIFO; until then a failing op writes
+                              the 13-byte record 'E', int32 op, int32 err, int32 status (little-endian) to
+                              it for `start` to word, and the init exits 127 without a stderr line. */
   HZ_OP_EXEC = 56,         /* (strv argv, strv envp)  execve(the LOOKUP_EXEC result, argv, envp).
                               On failure: write "exec <path>: <strerror>\n" to fd 2, _exit(127). */
   HZ_OP_DUP2 = 57,         /* (int oldfd, int newfd) dup2 (console later) */
   HZ_OP_SEND_READY_FD = 58,/* reserved */
+  HZ_OP_RELEASE_FIFO = 59, /* ()  write "0" to the fd WAIT_FIFO kept (defer != 0) and close it: `start`
+                              returns (the startContainer hooks before it have succeeded) */
 
   /* --- terminals ---------------------------------------------------------------------- */
   HZ_OP_CONSOLE = 60,      /* (int sockfd, int rows, int cols, str mount_on|"", int uid, str name)
@@ -242,6 +256,8 @@ enum hz_mount_flags : uint32_t {
   HZ_MNT_NOT_ON_PROCFS = 8, /* the target must not be on a procfs */
   HZ_MNT_COPY_UP = 16,      /* tmpcopyup: the new filesystem starts with what it covers, and its owner */
   HZ_MNT_COPY_MODE = 32,    /* with COPY_UP: the covered directory's mode too */
+  HZ_MNT_LOCKED = 64,       /* a bind of an OPEN_TREE clone (made before the user namespace): its own
+                               ro/nosuid/nodev/noexec/atime are kept as a user namespace locks them */
 };
 
 /* mount slots of MOUNT_AT / MOUNT_SETATTR */

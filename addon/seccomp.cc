@@ -60,6 +60,7 @@ struct Lib {
   uint32_t (*arch_native)(void) = nullptr;
   int (*attr_set)(scmp_filter_ctx ctx, int attr, uint32_t value) = nullptr;
   int (*syscall_resolve_name)(const char *name) = nullptr;
+  int (*syscall_resolve_name_arch)(uint32_t arch_token, const char *name) = nullptr;
   int (*rule_add_array)(scmp_filter_ctx ctx, uint32_t action, int syscall, unsigned int arg_cnt,
                         const scmp_arg_cmp *arg_array) = nullptr;
   int (*export_bpf)(const scmp_filter_ctx ctx, int fd) = nullptr;
@@ -94,6 +95,7 @@ bool Load() {
   ok &= Sym(g_lib.arch_native, "seccomp_arch_native");
   ok &= Sym(g_lib.attr_set, "seccomp_attr_set");
   ok &= Sym(g_lib.syscall_resolve_name, "seccomp_syscall_resolve_name");
+  ok &= Sym(g_lib.syscall_resolve_name_arch, "seccomp_syscall_resolve_name_arch");
   ok &= Sym(g_lib.rule_add_array, "seccomp_rule_add_array");
   ok &= Sym(g_lib.export_bpf, "seccomp_export_bpf");
   ok &= Sym(g_lib.version, "seccomp_version");
@@ -252,6 +254,24 @@ Napi::Value SeccompCompile(const Napi::CallbackInfo &info) {
   return out;
 }
 
+/* seccompResolve(arch, names: string[]) → number[]: each name's syscall number on that arch
+ * (seccomp_syscall_resolve_name_arch; -1 unknown, other negatives are libseccomp pseudo numbers) */
+Napi::Value SeccompResolve(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsArray()) return ThrowType(env, "seccompResolve(arch: number, names: string[])");
+  if (!Load()) return Throw(env, ENOENT, "dlopen libseccomp.so.2", "init", -1);
+  uint32_t arch = U32(info[0]);
+  Napi::Array names = info[1].As<Napi::Array>();
+  Napi::Array out = Napi::Array::New(env, names.Length());
+  for (uint32_t i = 0; i < names.Length(); i++) {
+    Napi::Value v = names.Get(i);
+    if (!v.IsString()) return ThrowType(env, "seccompResolve: names must be strings");
+    std::string nm = v.As<Napi::String>().Utf8Value();
+    out.Set(i, Napi::Number::New(env, g_lib.syscall_resolve_name_arch(arch, nm.c_str())));
+  }
+  return out;
+}
+
 /* seccompProbeAction(action) → errno of seccomp(SECCOMP_GET_ACTION_AVAIL, 0, &action) (0: available) */
 Napi::Value SeccompProbeAction(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
@@ -315,6 +335,7 @@ void RegisterSeccomp(Napi::Env env, Napi::Object exports) {
   exports.Set("seccompInfo", Napi::Function::New(env, SeccompInfo, "seccompInfo"));
   exports.Set("seccompCompile", Napi::Function::New(env, SeccompCompile, "seccompCompile"));
   exports.Set("seccompProbeAction", Napi::Function::New(env, SeccompProbeAction, "seccompProbeAction"));
+  exports.Set("seccompResolve", Napi::Function::New(env, SeccompResolve, "seccompResolve"));
   exports.Set("seccompProbeFlags", Napi::Function::New(env, SeccompProbeFlags, "seccompProbeFlags"));
   exports.Set("sendFds", Napi::Function::New(env, SendFds, "sendFds"));
 }

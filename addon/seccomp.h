@@ -4,7 +4,7 @@
 
 #include <napi.h>
 
-/* Adds seccompInfo, seccompCompile, seccompProbeAction, seccompProbeFlags, sendFds (connecting is term.cc's connectUnix). */
+/* Adds seccompInfo, seccompCompile, seccompResolve, seccompProbeAction, seccompProbeFlags, sendFds (connecting is term.cc's connectUnix). */
 void RegisterSeccomp(Napi::Env env, Napi::Object exports);
 
 #endif

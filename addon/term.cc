@@ -2,11 +2,19 @@
  * Terminal and console-socket primitives. No policy here: which socket, which size, and every
  * error sentence are decided in TypeScript (src/runtime/terminal.ts).
  *
- *   connectUnix(path) → fd            AF_UNIX SOCK_STREAM, CLOEXEC, connected (a --console-socket)
- *   socketPair() → [fd, fd]           AF_UNIX SOCK_STREAM, CLOEXEC (hezi's own console socket)
+ * And the AF_UNIX primitives the runtime's other sockets need (sd_notify, criu swrk, pidfds):
+ *
+ *   connectUnix(path, type?) → fd     AF_UNIX (SOCK_STREAM by default), CLOEXEC, connected; "@x" is
+ *                                     the abstract name "x"
+ *   bindUnix(path, type?) → fd        the same, bound (a datagram socket to receive on)
+ *   socketPair(type?) → [fd, fd]      AF_UNIX (SOCK_STREAM by default), CLOEXEC
  *   recvFd(sock, timeoutMs) → { fd, name } | null
  *                                     one message carrying exactly one fd (received CLOEXEC) and its
  *                                     data (the pty name); null on EOF; ETIMEDOUT; EPROTO otherwise
+ *   recvPacket(sock, timeoutMs) → { data, fds } | null
+ *                                     one message with any fds (up to 16); null on EOF; ETIMEDOUT
+ *   waitReadable(fd, timeoutMs) → boolean   poll for input or hang-up
+ *   pipe() → [r, w]                   pipe2(O_CLOEXEC)
  *   getWinsize(fd) → { rows, cols }   TIOCGWINSZ
  *   setWinsize(fd, rows, cols)        TIOCSWINSZ
  *   makeRaw(fd) → Buffer              cfmakeraw on the terminal at fd; returns the old termios
@@ -19,6 +27,7 @@
  *                                     The caller keeps the fds; in == -1: no input.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <sys/eventfd.h>
 #include <time.h>
@@ -41,55 +50,83 @@ namespace {
 Napi::Value Throw(Napi::Env env, int err, const char *call) { return hz::ThrowErrno(env, err, call); }
 Napi::Value Usage(Napi::Env env, const char *msg) { return hz::ThrowType(env, msg); }
 
-Napi::Value ConnectUnix(const Napi::CallbackInfo &info) {
+/* "stream" (default) | "dgram" | "seqpacket" → SOCK_*; -1 for anything else */
+int SockType(const Napi::CallbackInfo &info, size_t k) {
+  if (info.Length() <= k || info[k].IsUndefined()) return SOCK_STREAM;
+  if (!info[k].IsString()) return -1;
+  std::string t = info[k].As<Napi::String>().Utf8Value();
+  return t == "stream" ? SOCK_STREAM : t == "dgram" ? SOCK_DGRAM : t == "seqpacket" ? SOCK_SEQPACKET : -1;
+}
+
+/* path → sockaddr_un; a leading "@" names an abstract socket (systemd's NOTIFY_SOCKET convention) */
+bool UnixAddr(const std::string &path, struct sockaddr_un *sa, socklen_t *len) {
+  memset(sa, 0, sizeof *sa);
+  sa->sun_family = AF_UNIX;
+  if (path.empty() || path.size() >= sizeof sa->sun_path) return false;
+  memcpy(sa->sun_path, path.data(), path.size());
+  if (sa->sun_path[0] == '@') sa->sun_path[0] = 0;
+  *len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + path.size() + (path[0] == '@' ? 0 : 1));
+  return true;
+}
+
+/* An AF_UNIX socket of the requested type (CLOEXEC), connected (connectUnix) or bound (bindUnix) to path */
+Napi::Value UnixSocketAt(const Napi::CallbackInfo &info, bool bindIt) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsString()) return Usage(env, "connectUnix(path: string)");
-  std::string path = info[0].As<Napi::String>().Utf8Value();
+  const char *call = bindIt ? "bind" : "connect";
+  int type = SockType(info, 1);
+  if (info.Length() < 1 || !info[0].IsString() || type < 0)
+    return Usage(env, bindIt ? "bindUnix(path: string, type?: 'stream' | 'dgram' | 'seqpacket')" : "connectUnix(path: string, type?: 'stream' | 'dgram' | 'seqpacket')");
   struct sockaddr_un sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sun_family = AF_UNIX;
-  if (path.empty() || path.size() >= sizeof sa.sun_path) return Throw(env, ENAMETOOLONG, "connect");
-  memcpy(sa.sun_path, path.data(), path.size());
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  socklen_t len;
+  if (!UnixAddr(info[0].As<Napi::String>().Utf8Value(), &sa, &len)) return Throw(env, ENAMETOOLONG, call);
+  int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
   if (fd < 0) return Throw(env, errno, "socket");
   int r;
-  do r = connect(fd, (struct sockaddr *)&sa, sizeof sa);
-  while (r < 0 && errno == EINTR);
+  if (bindIt)
+    r = bind(fd, (struct sockaddr *)&sa, len);
+  else
+    do r = connect(fd, (struct sockaddr *)&sa, len);
+    while (r < 0 && errno == EINTR);
   if (r < 0) {
     int e = errno;
     close(fd);
-    return Throw(env, e, "connect");
+    return Throw(env, e, call);
   }
   return Napi::Number::New(env, fd);
 }
 
+Napi::Value ConnectUnix(const Napi::CallbackInfo &info) { return UnixSocketAt(info, false); }
+Napi::Value BindUnix(const Napi::CallbackInfo &info) { return UnixSocketAt(info, true); }
+
 Napi::Value SocketPair(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
+  int type = SockType(info, 0);
+  if (type < 0) return Usage(env, "socketPair(type?: 'stream' | 'dgram' | 'seqpacket')");
   int sv[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) return Throw(env, errno, "socketpair");
+  if (socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, sv) < 0) return Throw(env, errno, "socketpair");
   Napi::Array a = Napi::Array::New(env, 2);
   a.Set(0u, Napi::Number::New(env, sv[0]));
   a.Set(1u, Napi::Number::New(env, sv[1]));
   return a;
 }
 
-Napi::Value RecvFd(const Napi::CallbackInfo &info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber()) return Usage(env, "recvFd(sock: number, timeoutMs: number)");
-  int sock = info[0].As<Napi::Number>().Int32Value();
-  int timeout = info[1].As<Napi::Number>().Int32Value();
+/* poll for input; 0, ETIMEDOUT, or errno */
+int WaitIn(int fd, int timeout) {
   for (;;) {
-    struct pollfd p = {sock, POLLIN, 0};
+    struct pollfd p = {fd, POLLIN, 0};
     int r = poll(&p, 1, timeout < 0 ? -1 : timeout);
     if (r < 0 && errno == EINTR) continue;
-    if (r < 0) return Throw(env, errno, "poll");
-    if (r == 0) return Throw(env, ETIMEDOUT, "poll");
-    break;
+    if (r < 0) return errno;
+    return r == 0 ? ETIMEDOUT : 0;
   }
-  char name[4096];
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int) * 4)];
+}
+
+/* One recvmsg into buf, fds passed as SCM_RIGHTS into fds (received CLOEXEC; those beyond max are
+ * closed and counted in *nfds). Returns the byte count or -errno; *trunc when data or fds were cut. */
+ssize_t RecvWithFds(int sock, char *buf, size_t cap, int *fds, int max, int *nfds, bool *trunc) {
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int) * 16)];
   memset(control, 0, sizeof control);
-  struct iovec iov = {name, sizeof name};
+  struct iovec iov = {buf, cap};
   struct msghdr mh;
   memset(&mh, 0, sizeof mh);
   mh.msg_iov = &iov;
@@ -99,29 +136,94 @@ Napi::Value RecvFd(const Napi::CallbackInfo &info) {
   ssize_t n;
   do n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
   while (n < 0 && errno == EINTR);
-  if (n < 0) return Throw(env, errno, "recvmsg");
-  int fd = -1, count = 0;
+  if (n < 0) return -errno;
+  *nfds = 0;
   for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
     if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
     size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
     for (size_t i = 0; i < k; i++) {
       int got;
       memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof got);
-      if (count++ == 0)
-        fd = got;
+      if (*nfds < max)
+        fds[*nfds] = got;
       else
         close(got);
+      (*nfds)++;
     }
   }
+  *trunc = (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0;
+  return n;
+}
+
+Napi::Value RecvFd(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber()) return Usage(env, "recvFd(sock: number, timeoutMs: number)");
+  int sock = info[0].As<Napi::Number>().Int32Value();
+  int err = WaitIn(sock, info[1].As<Napi::Number>().Int32Value());
+  if (err) return Throw(env, err, "poll");
+  char name[4096];
+  int fd = -1, count = 0;
+  bool trunc = false;
+  ssize_t n = RecvWithFds(sock, name, sizeof name, &fd, 1, &count, &trunc);
+  if (n < 0) return Throw(env, (int)-n, "recvmsg");
   if (count == 0 && n == 0) return env.Null();
-  if (count != 1 || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
-    if (fd >= 0) close(fd);
+  if (count != 1 || trunc) {
+    if (count >= 1) close(fd);
     return Throw(env, EPROTO, "recvmsg");
   }
   Napi::Object o = Napi::Object::New(env);
   o.Set("fd", Napi::Number::New(env, fd));
   o.Set("name", Napi::Buffer<char>::Copy(env, name, (size_t)n));
   return o;
+}
+
+/* recvPacket(sock, timeoutMs) → { data: Buffer, fds: number[] } | null (EOF of a connection) */
+Napi::Value RecvPacket(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber()) return Usage(env, "recvPacket(sock: number, timeoutMs: number)");
+  int sock = info[0].As<Napi::Number>().Int32Value();
+  int err = WaitIn(sock, info[1].As<Napi::Number>().Int32Value());
+  if (err) return Throw(env, err, "poll");
+  std::unique_ptr<char[]> buf(new char[1 << 17]);
+  int fds[16], count = 0;
+  bool trunc = false;
+  ssize_t n = RecvWithFds(sock, buf.get(), 1 << 17, fds, 16, &count, &trunc);
+  if (n < 0) return Throw(env, (int)-n, "recvmsg");
+  int type = 0;
+  socklen_t tl = sizeof type;
+  getsockopt(sock, SOL_SOCKET, SO_TYPE, &type, &tl);
+  if (n == 0 && count == 0 && type != SOCK_DGRAM) return env.Null();
+  if (trunc || count > 16) {
+    for (int i = 0; i < count && i < 16; i++) close(fds[i]);
+    return Throw(env, EMSGSIZE, "recvmsg");
+  }
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("data", Napi::Buffer<char>::Copy(env, buf.get(), (size_t)n));
+  Napi::Array a = Napi::Array::New(env, count);
+  for (int i = 0; i < count; i++) a.Set((uint32_t)i, Napi::Number::New(env, fds[i]));
+  o.Set("fds", a);
+  return o;
+}
+
+/* waitReadable(fd, timeoutMs) → true when fd has input or a hang-up, false on timeout */
+Napi::Value WaitReadable(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber()) return Usage(env, "waitReadable(fd: number, timeoutMs: number)");
+  int err = WaitIn(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Int32Value());
+  if (err == ETIMEDOUT) return Napi::Boolean::New(env, false);
+  if (err) return Throw(env, err, "poll");
+  return Napi::Boolean::New(env, true);
+}
+
+/* pipe() → [read end, write end], both CLOEXEC */
+Napi::Value Pipe(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) < 0) return Throw(env, errno, "pipe2");
+  Napi::Array a = Napi::Array::New(env, 2);
+  a.Set(0u, Napi::Number::New(env, p[0]));
+  a.Set(1u, Napi::Number::New(env, p[1]));
+  return a;
 }
 
 Napi::Value GetWinsize(const Napi::CallbackInfo &info) {
@@ -290,6 +392,10 @@ void RegisterTerm(Napi::Env env, Napi::Object exports) {
   exports.Set("connectUnix", Napi::Function::New(env, ConnectUnix, "connectUnix"));
   exports.Set("socketPair", Napi::Function::New(env, SocketPair, "socketPair"));
   exports.Set("recvFd", Napi::Function::New(env, RecvFd, "recvFd"));
+  exports.Set("bindUnix", Napi::Function::New(env, BindUnix, "bindUnix"));
+  exports.Set("recvPacket", Napi::Function::New(env, RecvPacket, "recvPacket"));
+  exports.Set("waitReadable", Napi::Function::New(env, WaitReadable, "waitReadable"));
+  exports.Set("pipe", Napi::Function::New(env, Pipe, "pipe"));
   exports.Set("getWinsize", Napi::Function::New(env, GetWinsize, "getWinsize"));
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize, "setWinsize"));
   exports.Set("makeRaw", Napi::Function::New(env, MakeRaw, "makeRaw"));

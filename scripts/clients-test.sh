@@ -5,9 +5,11 @@
 #   sudo scripts/clients-test.sh                              # hezi (./bin/hezi)
 #   sudo RUNTIME=/usr/sbin/runc scripts/clients-test.sh       # the same scenarios against runc
 #
-# Needs root, `apt-get install containerd podman busybox-static`, and no network: the image is
-# a busybox-static rootfs (scripts/make-rootfs.sh) packed locally as an OCI archive for
-# `ctr image import` and as a plain tar for `podman import`.
+# Needs root, `apt-get install containerd podman busybox-static`, a C compiler (for the static test
+# helper), python3, and no network: the image is a busybox-static rootfs (scripts/make-rootfs.sh)
+# with test/support/hz-helper packed locally as an OCI archive for `ctr image import` and as a
+# plain tar for `podman import`. Runs of it on one machine take turns (flock /work/clients.lock when
+# that exists, else $TMPDIR/hezi-clients.lock): podman keeps container state in /run/<runtime>.
 #
 # Prints one PASS/FAIL line per scenario (a FAIL is followed by "  | " lines: the reason and the
 # runtime calls the client made meanwhile, as recorded by test/clients/runtime-wrapper.sh), then
@@ -64,6 +66,12 @@ if ! command -v node >/dev/null; then
   exit 1
 fi
 
+# one run at a time on this machine: podman passes no --root, so its containers' state is shared
+lock=/work/clients.lock
+[ -d /work ] && [ -w /work ] || lock=${TMPDIR:-/tmp}/hezi-clients.lock
+exec 8>"$lock"
+flock 8
+
 TAG=$$
 T=$(mktemp -d /tmp/hezi-clients.XXXXXX)
 chmod 0711 "$T"
@@ -113,7 +121,9 @@ ROOTFS=$T/rootfs
 IMAGE_TAR=$T/image-oci.tar
 ROOTFS_TAR=$T/rootfs.tar
 image_ok=1
+# hz-helper (test/support/hz-helper.c, static): sd_notify and socket activation from inside
 if ! msg=$("$repo/scripts/make-rootfs.sh" "$ROOTFS" 2>&1) ||
+  ! msg=$(mkdir -p "$ROOTFS/usr/local/bin" && cc -static -O2 -o "$ROOTFS/usr/local/bin/hz-helper" "$repo/test/support/hz-helper.c" 2>&1) ||
   ! msg=$("$repo/test/clients/make-image.sh" "$ROOTFS" "$IMAGE_TAR" "$CD_IMAGE" 2>&1) ||
   ! msg=$(tar --numeric-owner -C "$ROOTFS" -cf "$ROOTFS_TAR" . 2>&1); then
   image_ok=0

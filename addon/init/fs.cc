@@ -265,11 +265,15 @@ int mount_attrs(int fd, uint64_t *out) {
 /*
  * A bind's flags on its clone (runc >= 1.2): exactly set/clr. EPERM means a user namespace
  * locked some of the mount's own flags: once more with those kept, unless the config clears one
- * of them by name or names another atime (`cleared`), which is then refused.
+ * of them by name or names another atime (`cleared`), which is then refused. `locked`: a clone
+ * made before the user namespace (OPEN_TREE), which the kernel did not lock: the same rules, as
+ * if it had.
  */
-int bind_setattr(int mnt, uint64_t set, uint64_t clr, uint64_t cleared) {
-  int err = setattr_fd(mnt, set, clr, 0, 0);
-  if (err != EPERM) return err;
+int bind_setattr(int mnt, uint64_t set, uint64_t clr, uint64_t cleared, bool locked) {
+  if (!locked) {
+    int err = setattr_fd(mnt, set, clr, 0, 0);
+    if (err != EPERM) return err;
+  }
   const uint64_t lockable = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODIRATIME;
   uint64_t have = 0;
   int e = mount_attrs(mnt, &have);
@@ -474,7 +478,7 @@ int op_mount_at(const hz_opv *o, int *status) {
   if (!err && (mflags & HZ_MNT_BIND)) {
     mnt = tree >= 0 ? take_tree(tree) : clone_mount(AT_FDCWD, src, (mflags & HZ_MNT_REC) ? AT_RECURSIVE : 0);
     if (mnt < 0) err = errno;
-    else if (attr_set || attr_clr) err = bind_setattr(mnt, attr_set, attr_clr, cleared);
+    else if (attr_set || attr_clr) err = bind_setattr(mnt, attr_set, attr_clr, cleared, (mflags & HZ_MNT_LOCKED) != 0);
   } else if (!err && (mflags & HZ_MNT_COPY_UP)) {
     /* writable for the copy; read-only, if asked, once it is done */
     err = new_fs(fstype, src, (const char *)o->a[4].p, o->a[4].len, attr_set & ~(uint64_t)MOUNT_ATTR_RDONLY, &mnt);
@@ -616,7 +620,16 @@ int op_symlink(const hz_opv *o, int *status) {
 }
 
 int op_chdir(const hz_opv *o, int *status) {
-  if (chdir(arg_str(o, 0)) < 0) return errno;
+  int64_t mode = arg_int(o, 1);
+  if (mode == 2 && !g.chdir_pending) return 0;
+  g.chdir_pending = false;
+  if (chdir(arg_str(o, 0)) < 0) {
+    if (mode == 1 && (errno == EACCES || errno == EPERM)) {
+      g.chdir_pending = true; /* the user may reach it once root is dropped */
+      return 0;
+    }
+    return errno;
+  }
   /* a cwd the root does not reach (a host directory through /proc/self/fd/N) reads "(unreachable)/..." */
   static char cwd[PATH_MAX];
   if (syscall(SYS_getcwd, cwd, sizeof cwd) < 0) return errno;
@@ -739,9 +752,22 @@ int op_wait_fifo(const hz_opv *o, int *status) {
   do fd = open(path, O_WRONLY | O_CLOEXEC);
   while (fd < 0 && errno == EINTR);
   if (fd < 0) return errno;
-  int err = write_all(fd, "0", 1);
-  close(fd);
   close(g.fifo_fd);
   g.fifo_fd = -1;
+  if (arg_int(o, 0)) {
+    g.fifo_wfd = fd; /* RELEASE_FIFO writes the "0" once the startContainer hooks have run */
+    return 0;
+  }
+  int err = write_all(fd, "0", 1);
+  close(fd);
+  return err;
+}
+
+int op_release_fifo(const hz_opv *o, int *status) {
+  if (g.fifo_wfd < 0) return EBADF;
+  int fd = g.fifo_wfd;
+  g.fifo_wfd = -1; /* a failure from here on is reported the old way */
+  int err = write_all(fd, "0", 1);
+  close(fd);
   return err;
 }

@@ -9,6 +9,9 @@
  * long enough to open /proc/<child>/ns/user. MOUNT_AT later takes the tree (its `tree` argument)
  * instead of cloning the source and moves it onto its target inside the container's rootfs, in
  * mount order, with the bind's other flags.
+ *
+ * OPEN_TREE keeps a plain clone in the same slots: the source of a bind mount of a container
+ * with a user namespace, cloned while the init can still reach it as the host's root.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -130,6 +133,16 @@ int op_idmap_tree(const hz_opv *o, int *status) {
     return err;
   }
   g_trees[slot] = tree;
+  return 0;
+}
+
+int op_open_tree(const hz_opv *o, int *status) {
+  init_trees();
+  int64_t slot = arg_int(o, 1);
+  if (slot < 0 || slot >= HZ_MAX_TREES || g_trees[slot] >= 0) return EINVAL;
+  int fd = clone_mount(AT_FDCWD, arg_str(o, 0), arg_int(o, 2) ? AT_RECURSIVE : 0);
+  if (fd < 0) return errno;
+  g_trees[slot] = fd;
   return 0;
 }
 

@@ -13,8 +13,9 @@
 #include "plan_abi.h"
 
 #define HZ_MAX_ARGS 12
-/* detached mount trees (id-mapped mounts) the plan may hold at once */
-#define HZ_MAX_TREES 256
+/* detached mount trees the plan may hold at once (IDMAP_TREE's id-mapped ones and OPEN_TREE's
+   bind sources of a user-namespaced container; src/config/validate.ts MAX_TREES) */
+#define HZ_MAX_TREES 1024
 
 struct hz_arg {
   const uint8_t *p;
@@ -36,6 +37,8 @@ struct hz_init_state {
   uint8_t *state;          /* bytes for hooks' stdin (static buffer of HZ_MSG_MAX_PAYLOAD) */
   uint32_t state_len;
   int mounts[HZ_MOUNT_SLOTS]; /* MOUNT_AT's kept mount fds, -1 when empty */
+  int fifo_wfd;            /* exec.fifo opened for writing by a deferring WAIT_FIFO, -1 if none */
+  bool chdir_pending;      /* a CHDIR with mode 1 was refused (EACCES/EPERM): the mode 2 one retries */
 };
 extern hz_init_state g;
 
@@ -91,10 +94,12 @@ int op_remount_ro(const hz_opv *o, int *status);
 int op_chown(const hz_opv *o, int *status);
 int op_open_fifo(const hz_opv *o, int *status);
 int op_wait_fifo(const hz_opv *o, int *status);
+int op_release_fifo(const hz_opv *o, int *status);
 
-/* ---- idmap.cc: id-mapped mounts ---- */
+/* ---- idmap.cc: detached trees (id-mapped mounts, bind sources before a user namespace) ---- */
 int op_idmap_tree(const hz_opv *o, int *status);
-/* the detached tree IDMAP_TREE kept in slot (the slot is emptied), or -1 with EBADF */
+int op_open_tree(const hz_opv *o, int *status);
+/* the detached tree IDMAP_TREE or OPEN_TREE kept in slot (the slot is emptied), or -1 with EBADF */
 int take_tree(int64_t slot);
 
 /* ---- proc.cc: namespaces, identity, hooks, exec ---- */

@@ -7,6 +7,8 @@
  * (after READY, when the runtime may be gone, one terse line goes to stderr and it exits 127).
  */
 #include <errno.h>
+#include <sched.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -22,7 +24,7 @@
 static uint8_t g_state_buf[HZ_MSG_MAX_PAYLOAD];
 
 static_assert(HZ_MOUNT_SLOTS == 8, "the initializer of g.mounts has one -1 per slot");
-hz_init_state g = {-1, -1, false, -1, nullptr, g_state_buf, 0, {-1, -1, -1, -1, -1, -1, -1, -1}};
+hz_init_state g = {-1, -1, false, -1, nullptr, g_state_buf, 0, {-1, -1, -1, -1, -1, -1, -1, -1}, -1, false};
 
 typedef int (*op_fn)(const hz_opv *o, int *status);
 
@@ -42,6 +44,7 @@ static const op_desc kOps[] = {
     {HZ_OP_SETSID, "", op_setsid},
     {HZ_OP_MOUNT, "ssssis", op_mount},
     {HZ_OP_MOUNT_AT, "ssssviiiiiii", op_mount_at},
+    {HZ_OP_OPEN_TREE, "sii", op_open_tree},
     {HZ_OP_HIDE_MOUNT, "s", op_hide_mount},
     {HZ_OP_MOUNT_SETATTR, "iiiii", op_mount_setattr},
     {HZ_OP_IDMAP_TREE, "siisbbi", op_idmap_tree},
@@ -49,7 +52,7 @@ static const op_desc kOps[] = {
     {HZ_OP_TOUCH, "ssi", op_touch},
     {HZ_OP_MKNOD, "ssiiii", op_mknod},
     {HZ_OP_SYMLINK, "sssi", op_symlink},
-    {HZ_OP_CHDIR, "s", op_chdir},
+    {HZ_OP_CHDIR, "si", op_chdir},
     {HZ_OP_PIVOT_ROOT, "s", op_pivot_root},
     {HZ_OP_MOVE_ROOT, "s", op_move_root},
     {HZ_OP_CHROOT, "s", op_chroot},
@@ -83,7 +86,8 @@ static const op_desc kOps[] = {
     {HZ_OP_LOOKUP_EXEC, "v", op_lookup_exec},
     {HZ_OP_CLOSE_FDS, "i", op_close_fds},
     {HZ_OP_READY, "", op_ready},
-    {HZ_OP_WAIT_FIFO, "", op_wait_fifo},
+    {HZ_OP_WAIT_FIFO, "i", op_wait_fifo},
+    {HZ_OP_RELEASE_FIFO, "", op_release_fifo},
     {HZ_OP_EXEC, "vv", op_exec},
     {HZ_OP_DUP2, "ii", op_dup2},
     {HZ_OP_CONSOLE, "iiisis", op_console},
@@ -97,10 +101,19 @@ static const op_desc *find_op(uint32_t code) {
 }
 
 /* Report the failure of op `index` and exit. Before READY: HZ_MSG_ERROR + exit 1.
- * After READY nobody may be listening: also one line on stderr, exit 127. */
+ * After READY nobody may be listening: `start` gets the record on exec.fifo when it waits there
+ * (deferred WAIT_FIFO), otherwise one line goes to stderr; exit 127. */
 [[noreturn]] static void fail(int index, int err, int status) {
   send_msg(HZ_MSG_ERROR, index, err, 0, status);
   if (!g.ready) die(1);
+  if (g.fifo_wfd >= 0) {
+    uint8_t rec[13];
+    rec[0] = 'E';
+    const int32_t v[3] = {index, err, status};
+    for (int k = 0; k < 3; k++)
+      for (int b = 0; b < 4; b++) rec[1 + 4 * k + b] = (uint8_t)((uint32_t)v[k] >> (8 * b));
+    if (write_all(g.fifo_wfd, rec, sizeof rec) == 0) die(127);
+  }
   char num[24];
   put_str(2, "hezi-init: step ");
   put_str(2, fmt_u64(num, (uint64_t)(unsigned)index));
@@ -172,7 +185,9 @@ int op_fork(const hz_opv *o, int *status) {
   /* the child waits for the gate to close so PID reaches the runtime before anything it sends */
   int gate[2];
   if (pipe2(gate, O_CLOEXEC) < 0) return errno;
-  pid_t pid = fork();
+  /* CLONE_PARENT: the container process is the runtime's own child (runc's clone_parent), so the
+   * runtime can wait for it without being a subreaper (run --no-subreaper) */
+  pid_t pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
   if (pid < 0) {
     int e = errno;
     close(gate[0]);

@@ -1,7 +1,7 @@
 /**
- * A small argv parser with urfave/cli's (runc's) conventions, so the hot commands never load
- * yargs: `--flag value`, `--flag=value`, `-f value`, single-dash long flags (`-no-subreaper`),
- * booleans as `--flag` or `--flag=true|false`. yargs is used for --help (see help.ts).
+ * A small argv parser with urfave/cli's (runc's) conventions: `--flag value`, `--flag=value`,
+ * `-f value`, single-dash long flags (`-no-subreaper`), booleans as `--flag` or `--flag=true|false`.
+ * --help is printed in urfave's layout by help.ts, loaded only then.
  */
 import { HeziError } from '../runtime/errors';
 
@@ -14,13 +14,19 @@ export interface OptSpec {
   default?: string | number | boolean;
   /** a string flag whose value may be left out (runc's --rootless) */
   optionalValue?: readonly string[];
+  /** accepted, but left out of --help (runc's obsolete flags) */
+  hidden?: boolean;
 }
 
 export interface CommandSpec {
   name: string;
   aliases?: readonly string[];
+  /** one line: what --help lists next to the name */
   describe: string;
-  usage: string;
+  /** what follows "[command options]" in --help's USAGE (default "[arguments...]") */
+  argsUsage?: string;
+  /** --help's DESCRIPTION */
+  description?: string;
   options: Readonly<Record<string, OptSpec>>;
   /** after this many positionals, everything else is left as-is (exec's command line) */
   restAfter?: number;

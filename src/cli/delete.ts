@@ -7,7 +7,9 @@ export const command: CommandSpec = {
   name: 'delete',
   aliases: ['rm'],
   describe: 'delete any resources held by the container often used with detached container',
-  usage: 'delete <container-id>',
+  argsUsage: `<container-id>
+
+Where "<container-id>" is the name for the instance of the container.`,
   options: {
     force: { type: 'boolean', alias: ['f'], describe: 'Forcibly deletes the container if it is still running (uses SIGKILL)' },
   },

@@ -6,7 +6,10 @@ import { StateStore } from '../runtime/state-store';
 export const command: CommandSpec = {
   name: 'events',
   describe: "display container events such as OOM notifications, cpu, memory, and IO usage statistics",
-  usage: 'events [command options] <container-id>',
+  argsUsage: `<container-id>
+
+Where "<container-id>" is the name for the instance of the container.`,
+  description: 'The events command displays information about the container. By default the information is displayed once every 5 seconds.',
   options: {
     interval: { type: 'string', describe: 'set the stats collection interval', default: '5s' },
     stats: { type: 'boolean', describe: "display the container's stats then exit" },

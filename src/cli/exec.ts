@@ -6,7 +6,11 @@ import type { ExecOptions } from '../runtime/exec';
 export const command: CommandSpec = {
   name: 'exec',
   describe: 'execute new process inside the container',
-  usage: 'exec [command options] <container-id> <command> [args...]',
+  argsUsage: `<container-id> <command> [command options]  || -p process.json <container-id>
+
+Where "<container-id>" is the name for the instance of the container and
+"<command>" is the command to be executed in the container.
+"<command>" can't be empty unless a "-p" flag provided.`,
   options: {
     'console-socket': { type: 'string', describe: "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal" },
     cwd: { type: 'string', describe: 'current working directory in the container' },
@@ -24,6 +28,7 @@ export const command: CommandSpec = {
     'preserve-fds': { type: 'number', describe: 'Pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)', default: 0 },
     cgroup: { type: 'array', describe: 'run the process in an (existing) sub-cgroup(s). Format is [<controller>:]<cgroup>.' },
     'ignore-paused': { type: 'boolean', describe: 'allow exec in a paused container' },
+    'pidfd-socket': { type: 'string', describe: 'path to an AF_UNIX socket which will receive a file descriptor referencing the exec process' },
   },
   restAfter: 1,
 };
@@ -56,6 +61,7 @@ export function execOptions(p: Parsed): ExecOptions {
     preserveFds: num(v, 'preserve-fds'),
     cgroup: arr(v, 'cgroup'),
     ignorePaused: bool(v, 'ignore-paused'),
+    pidfdSocket: str(v, 'pidfd-socket'),
   };
 }
 

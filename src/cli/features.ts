@@ -6,7 +6,8 @@ import { out } from '../runtime/output';
 export const command: CommandSpec = {
   name: 'features',
   describe: 'show the enabled features (the runtime-spec features document)',
-  usage: 'features',
+  argsUsage: '',
+  description: 'Show the enabled features: the runtime-spec features document (JSON).',
   options: {},
 };
 

@@ -16,7 +16,7 @@ export const GLOBAL_OPTIONS: Record<string, OptSpec> = {
   debug: { type: 'boolean', describe: 'enable debug logging' },
   'systemd-cgroup': { type: 'boolean', describe: 'enable systemd cgroup support (accepted; cgroupfs is used)' },
   rootless: { type: 'string', describe: 'ignore cgroup permission errors ("true", "false", or "auto")', optionalValue: ['auto', 'true', 'false'] },
-  criu: { type: 'string', describe: 'path to the criu binary (accepted for compatibility)' },
+  criu: { type: 'string', describe: 'path to the criu binary used for checkpoint and restore', default: 'criu' },
   version: { type: 'boolean', alias: ['v'], describe: 'print the version' },
 };
 
@@ -26,4 +26,6 @@ export interface Globals {
   logFormat: 'text' | 'json';
   debug: boolean;
   systemdCgroup: boolean;
+  /** --criu: the criu binary */
+  criu: string;
 }

@@ -1,25 +1,114 @@
-/** --help through yargs, loaded only when help is asked for. */
-import type { CommandModule } from './main';
+/**
+ * --help in urfave/cli's layout (what runc prints, and what users and scripts know): NAME:, USAGE:,
+ * VERSION:, COMMANDS:, GLOBAL OPTIONS: for the program; NAME:, USAGE:, DESCRIPTION:, OPTIONS: for
+ * a command. Flags read as urfave renders them ("--bundle value, -b value", defaults appended),
+ * and the columns are aligned as Go's text/tabwriter does (blocks of consecutive lines with a tab,
+ * padded to the widest cell plus 2). Loaded only when help is asked for.
+ */
+import type { CommandSpec, OptSpec } from './args';
 import { GLOBAL_OPTIONS } from './globals';
+import { out } from '../runtime/output';
 
-export function showHelp(command?: string): void {
-  const yargs = require('yargs/yargs') as typeof import('yargs/yargs');
-  const { COMMANDS } = require('./main') as typeof import('./main');
-  let y = yargs([])
-    .scriptName('hezi')
-    .usage('hezi [global options] command [command options] [arguments...]\n\nhezi is an OCI container runtime: a drop-in equal of runc.')
-    .wrap(Math.min(110, process.stdout.columns || 100))
-    .version(false);
-  for (const [name, o] of Object.entries(GLOBAL_OPTIONS)) y = y.option(name, { type: o.type === 'number' ? 'number' : o.type === 'boolean' ? 'boolean' : 'string', describe: o.describe, alias: o.alias ? [...o.alias] : [] });
-  const mods: Array<[string, CommandModule]> = Object.entries(COMMANDS).map(([n, l]) => [n, l()]);
-  for (const [name, m] of mods) {
-    y = y.command(m.command.usage, m.command.describe, (c) => {
-      let cc = c;
-      for (const [on, o] of Object.entries(m.command.options))
-        cc = cc.option(on, { type: o.type === 'number' ? 'number' : o.type === 'boolean' ? 'boolean' : o.type === 'array' ? 'array' : 'string', describe: o.describe, alias: o.alias ? [...o.alias] : [], ...(o.default !== undefined ? { default: o.default } : {}) });
-      return cc;
-    });
-    void name;
+export const NAME = 'hezi';
+export const VERSION = '0.1.0';
+export const SPEC_VERSION = '1.3.0';
+
+const ABOUT = `an OCI container runtime, a drop-in equal of runc
+
+hezi runs applications packaged according to the Open Container Initiative (OCI)
+format: a bundle directory holding a specification file named "config.json" and
+a root filesystem.
+
+To start a new instance of a container:
+
+    # ${NAME} run [ -b bundle ] <container-id>
+
+Where "<container-id>" is your name for the instance of the container that you
+are starting. The name you provide for the container instance must be unique on
+your host. Providing the bundle directory using "-b" is optional. The default
+value for "bundle" is the current directory.`;
+
+/** urfave's rendering of one flag: "--name value, -n value\tusage (default: ...)". */
+export function flagLine(name: string, o: OptSpec): string {
+  const takesValue = o.type !== 'boolean';
+  const names = [name, ...(o.alias ?? [])].map((n) => `${n.length === 1 ? '-' : '--'}${n}${takesValue ? ' value' : ''}`);
+  let usage = o.describe;
+  if (o.type === 'number') usage += ` (default: ${o.default ?? 0})`;
+  else if (o.type === 'string' && typeof o.default === 'string' && o.default !== '') usage += ` (default: ${JSON.stringify(o.default)})`;
+  return `${names.join(', ')}\t${usage}`;
+}
+
+/** Go's text/tabwriter (minwidth 1, padding 2, spaces) over lines with at most one tab each. */
+export function tabwrite(text: string): string {
+  const lines = text.split('\n');
+  for (let k = 0; k < lines.length; ) {
+    if (!lines[k]!.includes('\t')) {
+      k++;
+      continue;
+    }
+    let end = k;
+    while (end < lines.length && lines[end]!.includes('\t')) end++;
+    const width = Math.max(...lines.slice(k, end).map((l) => l.indexOf('\t'))) + 2;
+    for (let j = k; j < end; j++) {
+      const l = lines[j]!;
+      const tab = l.indexOf('\t');
+      lines[j] = l.slice(0, tab).padEnd(width) + l.slice(tab + 1);
+    }
+    k = end;
   }
-  y.parseSync(command ? [command, '--help'] : ['--help']);
+  return lines.join('\n');
+}
+
+function visible(options: Readonly<Record<string, OptSpec>>): Array<[string, OptSpec]> {
+  return Object.entries(options).filter(([, o]) => !o.hidden);
+}
+
+/** `hezi --help`: the program, its commands, the global flags. */
+export function appHelp(commands: ReadonlyArray<CommandSpec>): string {
+  const cmds = [...commands.map((c) => [[c.name, ...(c.aliases ?? [])].join(', '), c.describe] as const), ['help, h', 'Shows a list of commands or help for one command'] as const];
+  const globals = [...visible(GLOBAL_OPTIONS).filter(([n]) => n !== 'version'), ['help', { type: 'boolean', alias: ['h'], describe: 'show help' }] as [string, OptSpec], ['version', GLOBAL_OPTIONS['version']!] as [string, OptSpec]];
+  return tabwrite(
+    [
+      'NAME:',
+      `   ${NAME} - ${ABOUT}`,
+      '',
+      'USAGE:',
+      `   ${NAME} [global options] command [command options] [arguments...]`,
+      '',
+      'VERSION:',
+      `   ${VERSION}`,
+      `spec: ${SPEC_VERSION}`,
+      '',
+      'COMMANDS:',
+      ...cmds.map(([n, d]) => `   ${n}\t${d}`),
+      '',
+      'GLOBAL OPTIONS:',
+      ...globals.map(([n, o]) => `   ${flagLine(n, o)}`),
+      '',
+    ].join('\n'),
+  );
+}
+
+/** `hezi <command> --help`. */
+export function commandHelp(c: CommandSpec): string {
+  const flags = visible(c.options);
+  const parts = ['NAME:', `   ${NAME} ${c.name} - ${c.describe}`, '', 'USAGE:', `   ${NAME} ${c.name}${flags.length ? ' [command options]' : ''} ${c.argsUsage ?? '[arguments...]'}`];
+  if (c.description) parts.push('', 'DESCRIPTION:', `   ${c.description}`);
+  let text = parts.join('\n');
+  if (flags.length) text += '\n\nOPTIONS:\n' + flags.map(([n, o]) => `   ${flagLine(n, o)}\n`).join('') + '   ';
+  return tabwrite(text) + '\n';
+}
+
+/** Print the help for `command` (or the program's when undefined); false when there is no such command. */
+export function showHelp(command?: string): boolean {
+  const { COMMANDS, resolveCommand } = require('./main') as typeof import('./main');
+  const specs = Object.values(COMMANDS).map((load) => load().command);
+  if (command === undefined) {
+    out(appHelp(specs));
+    return true;
+  }
+  const name = resolveCommand(command);
+  if (!name) return false;
+  out(commandHelp(COMMANDS[name]!().command));
+  return true;
 }

@@ -6,7 +6,10 @@ import { StateStore } from '../runtime/state-store';
 export const command: CommandSpec = {
   name: 'kill',
   describe: 'kill sends the specified signal (default: SIGTERM) to the container\'s init process',
-  usage: 'kill <container-id> [signal]',
+  argsUsage: `<container-id> [signal]
+
+Where "<container-id>" is the name for the instance of the container and
+"[signal]" is the signal to be sent to the init process.`,
   options: {
     all: { type: 'boolean', alias: ['a'], describe: 'send the specified signal to all processes inside the container' },
   },

@@ -9,7 +9,10 @@ export const command: CommandSpec = {
   name: 'list',
   aliases: ['ls'],
   describe: 'lists containers started by hezi with the given root',
-  usage: 'list',
+  argsUsage: `
+
+Where the given root is specified via the global option "--root"
+(default: "/run/hezi").`,
   options: {
     format: { type: 'string', alias: ['f'], describe: 'select one of: table or json', default: 'table' },
     quiet: { type: 'boolean', alias: ['q'], describe: 'display only container IDs' },

@@ -13,25 +13,36 @@ export interface CommandModule {
   handler(p: Parsed, g: Globals): number | Promise<number>;
 }
 
-/** name → loader; modules are required only when their command runs. */
+/** name → loader; modules are required only when their command runs. In runc's --help order. */
 export const COMMANDS: Record<string, () => CommandModule> = {
+  checkpoint: () => require('./checkpoint'),
   create: () => require('./create'),
+  delete: () => require('./delete'),
+  events: () => require('./events'),
+  exec: () => require('./exec'),
+  kill: () => require('./kill'),
+  list: () => require('./list'),
+  pause: () => require('./pause'),
+  ps: () => require('./ps'),
+  restore: () => require('./restore'),
+  resume: () => require('./resume'),
+  run: () => require('./run'),
+  spec: () => require('./spec'),
   start: () => require('./start'),
   state: () => require('./state'),
-  kill: () => require('./kill'),
-  delete: () => require('./delete'),
-  run: () => require('./run'),
-  exec: () => require('./exec'),
-  list: () => require('./list'),
-  spec: () => require('./spec'),
-  features: () => require('./features'),
-  pause: () => require('./pause'),
-  resume: () => require('./resume'),
   update: () => require('./update'),
-  ps: () => require('./ps'),
-  events: () => require('./events'),
+  features: () => require('./features'),
 };
 const ALIASES: Record<string, string> = { ls: 'list', rm: 'delete' };
+
+/** A command name or alias → the command, undefined when there is none. */
+export function resolveCommand(name: string): string | undefined {
+  const n = ALIASES[name] ?? name;
+  return Object.prototype.hasOwnProperty.call(COMMANDS, n) ? n : undefined;
+}
+
+/** urfave/cli's exit status and words for an unknown command */
+const noSuchCommand = (name: string): HeziError => new HeziError(`No help topic for '${name}'`, 3);
 
 async function main(argv: string[]): Promise<number> {
   const top = parseArgs(argv, GLOBAL_OPTIONS, 1);
@@ -41,6 +52,7 @@ async function main(argv: string[]): Promise<number> {
     logFormat: top.values['log-format'] === 'json' ? 'json' : 'text',
     debug: top.values['debug'] === true,
     systemdCgroup: top.values['systemd-cgroup'] === true,
+    criu: String(top.values['criu'] ?? 'criu'),
   };
   configureLog({ file: g.log, format: g.logFormat, debug: g.debug });
   if (top.values['log-format'] !== 'text' && top.values['log-format'] !== 'json')
@@ -51,14 +63,14 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const [name0, ...rest] = top.positionals;
-  if (top.help || name0 === undefined || name0 === 'help') {
-    (require('./help') as typeof import('./help')).showHelp(name0 === 'help' ? rest[0] : undefined);
-    return name0 === undefined && !top.help ? 1 : 0;
+  if (top.help || name0 === undefined || name0 === 'help' || name0 === 'h') {
+    const topic = name0 === 'help' || name0 === 'h' ? rest[0] : undefined;
+    if (!(require('./help') as typeof import('./help')).showHelp(topic)) throw noSuchCommand(topic ?? '');
+    return 0;
   }
-  const name = ALIASES[name0] ?? name0;
-  const load = COMMANDS[name];
-  if (!load) throw new HeziError(`No help topic for '${name0}'`);
-  const mod = load();
+  const name = resolveCommand(name0);
+  if (!name) throw noSuchCommand(name0);
+  const mod = COMMANDS[name]!();
   const p = parseArgs(rest, { ...GLOBAL_OPTIONS, ...mod.command.options }, mod.command.restAfter);
   if (p.help) {
     (require('./help') as typeof import('./help')).showHelp(name);

@@ -6,7 +6,11 @@ import { StateStore } from '../runtime/state-store';
 export const command: CommandSpec = {
   name: 'pause',
   describe: 'pause suspends all processes inside the container',
-  usage: 'pause <container-id>',
+  argsUsage: `<container-id>
+
+Where "<container-id>" is the name for the instance of the container to be
+paused. `,
+  description: 'The pause command suspends all processes in the instance of the container.',
   options: {},
 };
 

@@ -7,7 +7,7 @@ import { out } from '../runtime/output';
 export const command: CommandSpec = {
   name: 'ps',
   describe: 'ps displays the processes running inside a container',
-  usage: 'ps [command options] <container-id> [ps options]',
+  argsUsage: '<container-id> [ps options]',
   options: {
     format: { type: 'string', alias: ['f'], describe: 'select one of: table or json', default: 'table' },
   },

@@ -6,7 +6,11 @@ import { StateStore } from '../runtime/state-store';
 export const command: CommandSpec = {
   name: 'resume',
   describe: 'resumes all processes that have been previously paused',
-  usage: 'resume <container-id>',
+  argsUsage: `<container-id>
+
+Where "<container-id>" is the name for the instance of the container to be
+resumed.`,
+  description: 'The resume command resumes all processes in the instance of the container.',
   options: {},
 };
 

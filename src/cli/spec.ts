@@ -5,7 +5,8 @@ import { writeDefaultSpec } from '../runtime/default-spec';
 export const command: CommandSpec = {
   name: 'spec',
   describe: 'create a new specification file',
-  usage: 'spec',
+  description: `The spec command creates the new specification file named "config.json" for
+the bundle, runc's default: edit it (process.args, mounts, ...) to suit the container.`,
   options: {
     bundle: { type: 'string', alias: ['b'], describe: 'path to the root of the bundle directory' },
     rootless: { type: 'boolean', describe: 'generate a configuration for a rootless container' },

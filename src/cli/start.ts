@@ -6,11 +6,16 @@ import { StateStore } from '../runtime/state-store';
 export const command: CommandSpec = {
   name: 'start',
   describe: 'executes the user defined process in a created container',
-  usage: 'start <container-id>',
+  argsUsage: `<container-id>
+
+Where "<container-id>" is your name for the instance of the container that you
+are starting. The name you provide for the container instance must be unique on
+your host.`,
+  description: 'The start command executes the user defined process in a created container.',
   options: {},
 };
 
 export function handler(p: Parsed, g: Globals): number {
-  start(new StateStore(g.root), p.positionals[0] ?? '');
+  start(new StateStore(g.root), p.positionals[0] ?? '', process.env['NOTIFY_SOCKET'] || undefined);
   return 0;
 }

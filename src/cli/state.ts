@@ -7,7 +7,11 @@ import { out } from '../runtime/output';
 export const command: CommandSpec = {
   name: 'state',
   describe: 'output the state of a container',
-  usage: 'state <container-id>',
+  argsUsage: `<container-id>
+
+Where "<container-id>" is your name for the instance of the container.`,
+  description: `The state command outputs current state information for the
+instance of a container.`,
   options: {},
 };
 

@@ -30,8 +30,9 @@ const egidOf = (c: CheckContext): number => c.egid ?? process.getegid?.() ?? 0;
 
 type Check = (c: CheckContext) => string[];
 
-/** addon/init/init.h HZ_MAX_TREES */
-const MAX_IDMAPPED_MOUNTS = 256;
+/** addon/init/init.h HZ_MAX_TREES: the detached trees of id-mapped mounts, and with a user
+ *  namespace those of the other bind mounts (src/plan/compile.ts OPEN_TREE) */
+const MAX_TREES = 1024;
 
 /** the same inode (two paths to one namespace) */
 function sameFile(a: string, b: string): boolean {
@@ -335,8 +336,12 @@ export const checks: Record<string, Check> = {
     const { spec } = ctx;
     const out: string[] = [];
     let count = 0;
+    let binds = 0;
     (spec.mounts ?? []).forEach((m, i) => {
-      if (!isIdmapped(m)) return;
+      if (!isIdmapped(m)) {
+        if (m.type !== 'cgroup' && m.type !== 'cgroup2' && isBindMount(m, parseMountOptions(m.options))) binds++;
+        return;
+      }
       count++;
       const at = `mounts[${i}]`;
       if (m.uidMappings?.length && !m.gidMappings?.length) out.push(`${at}.gidMappings: must be given with uidMappings`);
@@ -347,7 +352,9 @@ export const checks: Record<string, Check> = {
       // the tree is cloned and mapped as root of the initial user namespace (runc refuses rootless too)
       if (euidOf(ctx) !== 0) out.push(`${at}: id-mapped mounts need a runtime running as root`);
     });
-    if (count > MAX_IDMAPPED_MOUNTS) out.push(`mounts: at most ${MAX_IDMAPPED_MOUNTS} id-mapped mounts, got ${count}`);
+    if (count > MAX_TREES) out.push(`mounts: at most ${MAX_TREES} id-mapped mounts, got ${count}`);
+    else if ((spec.linux?.namespaces ?? []).some((n) => n.type === 'user') && count + binds > MAX_TREES)
+      out.push(`mounts: at most ${MAX_TREES} bind mounts in a container with a user namespace, got ${count + binds}`);
     return out;
   },
 };

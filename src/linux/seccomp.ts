@@ -290,6 +290,134 @@ export function planSeccomp(s: LinuxSeccomp, env: PlanEnv): SeccompPlan {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The -ENOSYS stub (runc's patchbpf)
+//
+// A syscall newer than every syscall the profile names is one the profile's author could not have
+// meant to refuse: glibc and musl probe new syscalls (clone3, faccessat2) and fall back on ENOSYS,
+// but not on EPERM or a kill. So, as runc does, a stub goes in front of libseccomp's program: per
+// architecture of the filter, a syscall number above the largest one the profile names gets
+// -ENOSYS; everything else goes on to the filter. Not when the default action lets calls through
+// (ALLOW, LOG, TRACE) or already is ENOSYS.
+
+const ENOSYS = 38;
+const X32_SYSCALL_BIT = 0x40000000;
+const AUDIT_ARCH_X86_64 = 0xc000003e;
+/** s390(x) multiplex syscall numbers above the table through setup(2) = 0: it must get ENOSYS too */
+const S390 = new Set([0x00000016, 0x80000016]);
+
+/** The largest syscall number the profile names on one architecture (SCMP_ARCH_* token). */
+export interface ArchMax {
+  arch: number;
+  max: number;
+}
+
+/** Does this default action need the stub? */
+export function wantsEnosysStub(defaultAction: number): boolean {
+  const base = defaultAction & 0xffff0000;
+  if (base === SCMP_ACT.SCMP_ACT_ALLOW || base === SCMP_ACT.SCMP_ACT_LOG || (defaultAction & 0xfff00000) === SCMP_ACT.SCMP_ACT_TRACE) return false;
+  return !(base === SCMP_ACT.SCMP_ACT_ERRNO && (defaultAction & RET_DATA_MAX) === ENOSYS);
+}
+
+// classic BPF: BPF_LD|BPF_W|BPF_ABS, BPF_JMP|{JA,JEQ,JGT,JSET}|BPF_K, BPF_RET|BPF_K
+const LD_ABS = 0x20;
+const JA = 0x05;
+const JEQ = 0x15;
+const JGT = 0x25;
+const JSET = 0x45;
+const RET = 0x06;
+
+/** One instruction; jumps name their targets by label (assembled below). */
+interface AsmInsn {
+  code: number;
+  k?: number;
+  jt?: string;
+  jf?: string;
+  label?: string;
+}
+
+/**
+ * The stub for `maxima` (the SCMP_ARCH_X32 token counts as x86_64 with bit 30 set in the syscall
+ * number): [ld arch; jeq each arch → its section; ja filter; sections...; ret ENOSYS], every
+ * conditional jump short and local, every long one a JA. "filter" is the first instruction after
+ * the stub (libseccomp's program).
+ */
+export function enosysStub(maxima: readonly ArchMax[]): Buffer {
+  // group by the arch value the kernel reports: x86_64 and x32 share one
+  const groups = new Map<number, { plain?: number; x32?: number }>();
+  for (const { arch, max } of maxima) {
+    if (max <= 0) continue;
+    const x32 = arch === SCMP_ARCH.SCMP_ARCH_X32;
+    const audit = x32 ? AUDIT_ARCH_X86_64 : arch;
+    const g = groups.get(audit) ?? {};
+    if (x32) g.x32 = Math.max(g.x32 ?? 0, max);
+    else g.plain = Math.max(g.plain ?? 0, max);
+    groups.set(audit, g);
+  }
+  if (!groups.size) return Buffer.alloc(0);
+  const prog: AsmInsn[] = [{ code: LD_ABS, k: 4 }];
+  const archs = [...groups.keys()];
+  archs.forEach((audit, i) => prog.push({ label: `test${i}`, code: JEQ, k: audit >>> 0, jt: `dispatch${i}`, jf: `test${i + 1}` }, { label: `dispatch${i}`, code: JA, jt: `arch${i}` }));
+  // an architecture the profile does not name: libseccomp's program decides (its bad-arch action)
+  prog.push({ label: `test${archs.length}`, code: JA, jt: 'filter' });
+  // a section's syscall-number checks: above max → ENOSYS, else the filter
+  const check = (max: number, at: string): AsmInsn[] => [
+    { label: at, code: JGT, k: max >>> 0, jt: `${at}.no`, jf: `${at}.ok` },
+    { label: `${at}.no`, code: JA, jt: 'enosys' },
+    { label: `${at}.ok`, code: JA, jt: 'filter' },
+  ];
+  archs.forEach((audit, i) => {
+    const g = groups.get(audit)!;
+    prog.push({ label: `arch${i}`, code: LD_ABS, k: 0 });
+    if (S390.has(audit)) prog.push({ code: JEQ, k: 0, jt: `s390.${i}`, jf: `sec${i}` }, { label: `s390.${i}`, code: JA, jt: 'enosys' });
+    if (audit === AUDIT_ARCH_X86_64) {
+      // bit 30: an x32 call; the other mode without a maximum goes straight to the filter
+      prog.push({ label: `sec${i}`, code: JSET, k: X32_SYSCALL_BIT, jt: `x32.${i}`, jf: `x64.${i}` });
+      if (g.plain !== undefined) prog.push(...check(g.plain, `x64.${i}`));
+      else prog.push({ label: `x64.${i}`, code: JA, jt: 'filter' });
+      if (g.x32 !== undefined) prog.push(...check(g.x32, `x32.${i}`));
+      else prog.push({ label: `x32.${i}`, code: JA, jt: 'filter' });
+    } else prog.push(...check(g.plain ?? 0, `sec${i}`));
+  });
+  prog.push({ label: 'enosys', code: RET, k: (SCMP_ACT.SCMP_ACT_ERRNO | ENOSYS) >>> 0 });
+  return assemble(prog);
+}
+
+function assemble(prog: readonly AsmInsn[]): Buffer {
+  const at = new Map<string, number>();
+  prog.forEach((p, k) => p.label !== undefined && at.set(p.label, k));
+  at.set('filter', prog.length);
+  const le = require('node:os').endianness() === 'LE';
+  const out = Buffer.alloc(prog.length * 8);
+  prog.forEach((p, k) => {
+    const rel = (label: string | undefined): number => {
+      if (label === undefined) return 0;
+      const to = at.get(label);
+      if (to === undefined || to <= k) throw new Error(`seccomp stub: bad jump to ${label}`);
+      return to - k - 1;
+    };
+    let jt = 0;
+    let jf = 0;
+    let kv = p.k ?? 0;
+    if (p.code === JA) kv = rel(p.jt);
+    else if (p.jt !== undefined || p.jf !== undefined) {
+      jt = rel(p.jt);
+      jf = rel(p.jf);
+      if (jt > 255 || jf > 255) throw new Error('seccomp stub: a conditional jump is too long');
+    }
+    if (le) {
+      out.writeUInt16LE(p.code, k * 8);
+      out.writeUInt32LE(kv >>> 0, k * 8 + 4);
+    } else {
+      out.writeUInt16BE(p.code, k * 8);
+      out.writeUInt32BE(kv >>> 0, k * 8 + 4);
+    }
+    out.writeUInt8(jt, k * 8 + 2);
+    out.writeUInt8(jf, k * 8 + 3);
+  });
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Compiling through the addon
 
 export interface SeccompProgram {
@@ -319,7 +447,7 @@ export interface LibseccompInfo {
 
 type NativeSeccomp = Pick<
   import('../native/addon').Native,
-  'seccompInfo' | 'seccompCompile' | 'seccompProbeFlags' | 'seccompProbeAction' | 'strerror'
+  'seccompInfo' | 'seccompCompile' | 'seccompResolve' | 'seccompProbeFlags' | 'seccompProbeAction' | 'strerror'
 >;
 
 const EFAULT = 14;
@@ -390,8 +518,18 @@ export function compileSeccomp(s: LinuxSeccomp, o: CompileOptions = {}): Seccomp
     if (err) plan.notes.push(`libseccomp ${version}: filter attribute ${plan.desc.attrs[k]?.[0]} not set (errno ${err})`);
   });
   if (out.bpf.length === 0 || out.bpf.length % 8 !== 0) throw new SeccompError(`libseccomp ${version} exported a malformed filter (${out.bpf.length} bytes)`);
-  if (cacheFile) writeCache(cacheFile, out.bpf, skipped);
-  return { ...base, bpf: out.bpf, skipped, cached: false };
+  let bpf = out.bpf;
+  if (wantsEnosysStub(plan.desc.defaultAction)) {
+    // every name the profile lists counts, whatever its action (runc's findLastSyscalls)
+    const names = [...new Set((s.syscalls ?? []).flatMap((r) => r.names))];
+    const maxima = [info.nativeArch ?? 0, ...plan.desc.arches].map((arch) => ({ arch, max: Math.max(0, ...n.seccompResolve(arch, names)) }));
+    const stub = enosysStub(maxima);
+    for (const m of maxima) plan.notes.push(`-ENOSYS above syscall ${m.max} on arch 0x${(m.arch >>> 0).toString(16)}`);
+    bpf = Buffer.concat([stub, bpf]);
+    if (bpf.length / 8 > 0xffff) throw new SeccompError(`the seccomp filter has ${bpf.length / 8} instructions, more than the kernel takes`);
+  }
+  if (cacheFile) writeCache(cacheFile, bpf, skipped);
+  return { ...base, bpf, skipped, cached: false };
 }
 
 function compileError(e: unknown, plan: SeccompPlan, version: string, n: NativeSeccomp): Error {
@@ -430,7 +568,7 @@ function errText(e: NodeJS.ErrnoException, n: NativeSeccomp): string {
 
 function cacheKey(version: string, nativeArch: number, desc: SeccompDescription): string {
   const h = crypto.createHash('sha256');
-  h.update(`hezi-seccomp-1\0${version}\0${nativeArch}\0`);
+  h.update(`hezi-seccomp-2\0${version}\0${nativeArch}\0`);
   h.update(JSON.stringify(desc, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
   return h.digest('hex');
 }

@@ -11,13 +11,13 @@ const SIGRTMAX = 64;
 
 /**
  * "9", "KILL", "SIGKILL", "kill", "RTMIN+3", "SIGRTMAX-1" → signal number; undefined when unknown.
- * Same forms runc accepts.
+ * Same forms runc accepts, "0" included (no signal: kill(2) only checks that the process exists).
  */
 export function parseSignal(raw: string): number | undefined {
   const s = raw.trim();
   if (/^\d+$/.test(s)) {
     const n = Number(s);
-    return n >= 1 && n <= SIGRTMAX ? n : undefined;
+    return n <= SIGRTMAX ? n : undefined;
   }
   let name = s.toUpperCase();
   if (!name.startsWith('SIG')) name = 'SIG' + name;
@@ -35,4 +35,18 @@ export function signalName(n: number): string {
   for (const [k, v] of Object.entries(SIGNALS)) if (v === n) return k;
   if (n >= SIGRTMIN && n <= SIGRTMAX) return n === SIGRTMIN ? 'SIGRTMIN' : `SIGRTMIN+${n - SIGRTMIN}`;
   return `signal ${n}`;
+}
+
+/** Go's (and so runc's) words for the standard signals: "bad system call". */
+const SIGNAL_TEXT = [
+  '', 'hangup', 'interrupt', 'quit', 'illegal instruction', 'trace/breakpoint trap', 'aborted', 'bus error',
+  'floating point exception', 'killed', 'user defined signal 1', 'segmentation fault', 'user defined signal 2',
+  'broken pipe', 'alarm clock', 'terminated', 'stack fault', 'child exited', 'continued', 'stopped (signal)',
+  'stopped', 'stopped (tty input)', 'stopped (tty output)', 'urgent I/O condition', 'CPU time limit exceeded',
+  'file size limit exceeded', 'virtual timer expired', 'profiling timer expired', 'window changed', 'I/O possible',
+  'power failure', 'bad system call',
+];
+
+export function signalText(n: number): string {
+  return SIGNAL_TEXT[n] || `signal ${n}`;
 }

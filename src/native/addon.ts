@@ -25,6 +25,8 @@ export interface WaitResult {
   signal: number | null;
 }
 
+export type SockType = 'stream' | 'dgram' | 'seqpacket';
+
 export interface Native {
   /**
    * Start the init executable (from a sealed memfd copy of `init`: a file, or the image itself) in a fresh child process.
@@ -66,12 +68,24 @@ export interface Native {
    * exist; EINVAL when it is not a regular file (a device, a FIFO, a directory).
    */
   readFileInRoot(root: string, rel: string, max: number): Buffer | null;
-  /** an AF_UNIX SOCK_STREAM socket (CLOEXEC) connected to `path` */
-  connectUnix(path: string): number;
-  /** socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC) */
-  socketPair(): [number, number];
+  /** an AF_UNIX socket (CLOEXEC, SOCK_STREAM unless `type` says) connected to `path` ("@x": abstract) */
+  connectUnix(path: string, type?: SockType): number;
+  /** the same, bound to `path` */
+  bindUnix(path: string, type?: SockType): number;
+  /** socketpair(AF_UNIX, SOCK_STREAM (or `type`) | SOCK_CLOEXEC) */
+  socketPair(type?: SockType): [number, number];
   /** one message with exactly one fd (SCM_RIGHTS, received CLOEXEC) and its data; null on EOF */
   recvFd(sock: number, timeoutMs: number): { fd: number; name: Buffer } | null;
+  /** one message and the fds that came with it (CLOEXEC); null on EOF; throws ETIMEDOUT */
+  recvPacket(sock: number, timeoutMs: number): { data: Buffer; fds: number[] } | null;
+  /** poll(fd, POLLIN): true when there is input or a hang-up, false after timeoutMs */
+  waitReadable(fd: number, timeoutMs: number): boolean;
+  /** pipe2(O_CLOEXEC): [read end, write end] */
+  pipe(): [number, number];
+  /** mount(2); "" stands for NULL */
+  mount(src: string, target: string, fstype: string, flags: number, data: string): void;
+  /** pidfd_open(pid, 0) */
+  pidfdOpen(pid: number): number;
   /** TIOCGWINSZ / TIOCSWINSZ */
   getWinsize(fd: number): { rows: number; cols: number };
   setWinsize(fd: number, rows: number, cols: number): void;
@@ -99,6 +113,8 @@ export interface Native {
     attrs: Array<[number, number]>;
     rules: Array<{ name: string; action: number; args: Array<{ index: number; op: number; a: bigint; b: bigint }> }>;
   }): { bpf: Buffer; unknown: number[]; attrErrors: number[] };
+  /** each name's syscall number on the arch (libseccomp's seccomp_syscall_resolve_name_arch; < 0: none) */
+  seccompResolve(arch: number, names: string[]): number[];
   /** errno of seccomp(SECCOMP_GET_ACTION_AVAIL, 0, &action): 0 when the kernel has the action */
   seccompProbeAction(action: number): number;
   /** errno of seccomp(SECCOMP_SET_MODE_FILTER, flags, NULL): EFAULT when the kernel knows the flags */

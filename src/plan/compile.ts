@@ -50,6 +50,9 @@ export interface CompileInput {
   seccomp?: SeccompLoad | undefined;
   /** false: the user namespace denies setgroups(2) (a gid map an unprivileged user wrote itself) */
   setgroups?: boolean | undefined;
+  /** the runtime is not root (rootless): it may not clone mounts (OPEN_TREE) in its own mount
+   *  namespace, and reaches its bind sources as the user anyway */
+  rootless?: boolean | undefined;
 }
 
 /** A compiled seccomp filter for the SECCOMP op. */
@@ -70,6 +73,8 @@ export interface Plan {
   userns: boolean;
   /** createRuntime/prestart sync present */
   hookSync: boolean;
+  /** with startContainer hooks: the index of the first op after WAIT_FIFO (`start` words their failures) */
+  afterStart?: number | undefined;
 }
 
 const DEFAULT_DEVICES: ReadonlyArray<{ path: string; major: number; minor: number }> = [
@@ -116,6 +121,22 @@ export function compile(inp: CompileInput): Plan {
   // id-mapped mounts are prepared as root of the runtime's user namespace, before any other is entered
   const idmap = idmapTrees(spec, inp.bundle);
   ops.push(...idmap.ops);
+
+  // the sources of the other bind mounts, cloned (open_tree) while the init is still the host's
+  // root, into the tree slots after the id-mapped ones: the root of a user namespace may not be able
+  // to reach them (a 0700 directory of the host's root), as runc's mount source fds; each MOUNT_AT
+  // attaches its slot's tree once
+  const trees = new Map(idmap.slots);
+  if (inUserns && !inp.rootless) {
+    (spec.mounts ?? []).forEach((m, k) => {
+      const o = parseMountOptions(m.options);
+      if (trees.has(k) || m.type === 'cgroup' || m.type === 'cgroup2' || !isBindMount(m, o)) return;
+      const src = bindSource(m, inp.bundle);
+      const slot = trees.size;
+      trees.set(k, slot);
+      ops.push(op.openTree(src, slot, (o.flags & MS.REC) !== 0, `bind mount ${src} on ${containerPath(m.destination)}`));
+    });
+  }
 
   // 1. join namespaces given by path (user first, mount last)
   for (const t of joined) {
@@ -219,9 +240,11 @@ export function compile(inp: CompileInput): Plan {
       const rest = o.flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
       const a = rest || o.clearFlags ? bindRemountAttrs(rest) : { set: 0, clr: 0 };
       const flags = MNT.BIND | (o.flags & MS.REC ? MNT.REC : 0) | t.flags;
-      const tree = idmap.slots.get(index);
-      const what = `${tree !== undefined ? 'id-mapped ' : ''}bind mount ${src} on ${dest}${rest || o.clearFlags ? ` with ${(m.options ?? []).join(',')}` : ''}`;
-      const args = { src, root: rootfs, rel: dest, attrSet: a.set, attrClr: a.clr, flags, slot: SLOT.MOUNT, tree: tree ?? -1, cleared: clearedAttrs(o) };
+      const idmapped = idmap.slots.has(index);
+      const what = `${idmapped ? 'id-mapped ' : ''}bind mount ${src} on ${dest}${rest || o.clearFlags ? ` with ${(m.options ?? []).join(',')}` : ''}`;
+      // a source cloned before the user namespace has no locked flags: MOUNT_AT keeps them as the kernel would
+      const locked = trees.has(index) && !idmapped ? MNT.LOCKED : 0;
+      const args = { src, root: rootfs, rel: dest, attrSet: a.set, attrClr: a.clr, flags: flags | locked, slot: SLOT.MOUNT, tree: trees.get(index) ?? -1, cleared: clearedAttrs(o) };
       ops.push(op.mountAt(args, what, t.explain));
     } else {
       ops.push(op.mkdirAll(rootfs, dest, 0o755, `create mount point ${dest}`, t.noSymlinks, t.explain));
@@ -300,6 +323,9 @@ export function compile(inp: CompileInput): Plan {
   const hooks = spec.hooks ?? {};
   const hookSync = (hooks.prestart?.length ?? 0) + (hooks.createRuntime?.length ?? 0) + (hooks.createContainer?.length ?? 0) > 0;
   if (hookSync) ops.push(op.sync(SyncTag.CREATE_RUNTIME, 'run prestart and createRuntime hooks'));
+  // createContainer hooks run in the container's mount namespace with its rootfs as the cwd (runc's
+  // prepareRootfs chdir), so relative paths in them name the container's files
+  if (hooks.createContainer?.length) ops.push(op.chdir(rootfs, `chdir to the rootfs ${rootfs}`));
   (hooks.createContainer ?? []).forEach((h, k) => ops.push(hookOp(h, 'createContainer', k)));
 
   // 9. switch root. Without pivot_root the old root stays below the new one in the mount
@@ -340,12 +366,17 @@ export function compile(inp: CompileInput): Plan {
   ops.push(...execLabelOps(proc));
   if (lateSeccomp?.listener) ops.push(op.seccomp(lateSeccomp.bpf, lateSeccomp.flags));
   ops.push(op.ready());
-  ops.push(op.waitFifo());
-  (hooks.startContainer ?? []).forEach((h, k) => ops.push(hookOp(h, 'startContainer', k)));
+  // with startContainer hooks, `start` waits on exec.fifo until they have run and learns how they went
+  const startHooks = hooks.startContainer ?? [];
+  ops.push(op.waitFifo(startHooks.length > 0));
+  const afterStart = ops.length;
+  // the startContainer hooks run with the container's seccomp filter in place (runc)
   if (lateSeccomp && !lateSeccomp.listener) ops.push(op.seccomp(lateSeccomp.bpf, lateSeccomp.flags));
+  startHooks.forEach((h, k) => ops.push(hookOp(h, 'startContainer', k)));
+  if (startHooks.length) ops.push(op.releaseFifo());
   ops.push(op.exec(args, env));
 
-  return { ops, newNamespaces: created, userns, hookSync };
+  return { ops, newNamespaces: created, userns, hookSync, afterStart: startHooks.length ? afterStart : undefined };
 }
 
 export interface ProcessOpsOptions {
@@ -372,8 +403,12 @@ export function processOps(proc: Spec['process'], o: ProcessOpsOptions): { ops: 
   // scheduler and I/O priority first: a real-time policy needs CAP_SYS_NICE, a seccomp profile may forbid the calls
   const ops: Op[] = schedulingOps(proc);
   // the cwd first, as root (runc chdirs before it drops privileges) and before a seccomp profile
-  // without no_new_privs loads: the CHDIR op checks the new cwd with getcwd(2), which a profile may deny
-  ops.push(op.chdir(proc?.cwd ?? '/', `chdir to cwd ("${proc?.cwd ?? '/'}") set in config.json`));
+  // without no_new_privs loads: the CHDIR op checks the new cwd with getcwd(2), which a profile may
+  // deny; where root is refused (a cwd only the user can reach, e.g. a volume chowned to it) it is
+  // tried again once the user is set (runc)
+  const cwd = proc?.cwd ?? '/';
+  const chdirWhat = `chdir to cwd ("${cwd}") set in config.json`;
+  ops.push(op.chdir(cwd, chdirWhat, 'first'));
   if (proc?.noNewPrivileges) ops.push(op.noNewPrivs());
   else if (o.seccomp) ops.push(op.seccomp(o.seccomp.bpf, o.seccomp.flags));
   ops.push(op.closeFds(3 + o.preserveFds));
@@ -384,6 +419,7 @@ export function processOps(proc: Spec['process'], o: ProcessOpsOptions): { ops: 
   const user = proc?.user ?? { uid: 0, gid: 0 };
   if (o.setgroups !== false) ops.push(op.setgroups(user.additionalGids ?? []));
   ops.push(op.setresgid(user.gid), op.setresuid(user.uid));
+  ops.push(op.chdir(cwd, chdirWhat, 'retry'));
   ops.push(op.keepcaps(false));
   const permitted = capMask(caps?.permitted, lc);
   const inheritable = capMask(caps?.inheritable, lc);
@@ -413,7 +449,7 @@ export function consoleOps(proc: Spec['process'], sockFd: number, mountOn: strin
 }
 
 function hookOp(h: { path: string; args?: string[] | undefined; env?: string[] | undefined; timeout?: number | undefined }, kind: string, k: number): Op {
-  return op.runHook(h.path, h.args ?? [h.path], h.env ?? [], (h.timeout ?? 0) * 1000, `run ${kind} hook #${k} (${h.path})`);
+  return op.runHook(h.path, h.args ?? [h.path], h.env ?? [], (h.timeout ?? 0) * 1000, `running ${kind} hook #${k} (${h.path})`);
 }
 
 function toRlim(v: number | bigint): bigint {

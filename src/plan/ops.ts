@@ -30,6 +30,7 @@ export const OpCode = {
   LOOPBACK_UP: 24,
   MOUNT_AT: 25,
   HIDE_MOUNT: 26,
+  OPEN_TREE: 28,
   SETHOSTNAME: 30,
   SETDOMAINNAME: 31,
   SETRLIMIT: 32,
@@ -56,6 +57,7 @@ export const OpCode = {
   CLOSE_FDS: 53,
   READY: 54,
   WAIT_FIFO: 55,
+  RELEASE_FIFO: 59,
   EXEC: 56,
   DUP2: 57,
   CONSOLE: 60,
@@ -93,6 +95,8 @@ export const MNT = {
   COPY_UP: 16,
   /** with COPY_UP: and its mode */
   COPY_MODE: 32,
+  /** a bind of an OPEN_TREE clone: the flags a user namespace locks are kept as if it had locked them */
+  LOCKED: 64,
 } as const;
 
 /** Mount slots: MOUNT_AT keeps the mount it made there for MOUNT_SETATTR (HZ_MOUNT_SLOTS = 8). */
@@ -123,7 +127,8 @@ export interface MountAtArgs {
   slot?: number;
   /** the filesystem the mount must be, checked before and after it is attached; 0: no check */
   magic?: number;
-  /** a bind: the id-mapped tree IDMAP_TREE made in this tree slot instead of a clone of src; -1: none */
+  /** a bind: the tree IDMAP_TREE (id-mapped) or OPEN_TREE (cloned before a user namespace) made in
+   *  this tree slot instead of a clone of src; -1: none */
   tree?: number;
   /** a bind: the MOUNT_ATTR_* the config clears by name (rw, exec, suid, dev, diratime; _ATIME when it
    *  names an atime): kept by the kernel's lock they are refused, never kept silently */
@@ -178,6 +183,8 @@ export const op = {
     args: [s(src), i(recursiveTree ? 1 : 0), i(recursiveMap ? 1 : 0), s(usernsPath), { bytes: Buffer.from(uidMap) }, { bytes: Buffer.from(gidMap) }, i(slot)],
     what,
   }),
+  /** a detached clone of `path` into tree slot `tree`, for the MOUNT_AT whose `tree` it is */
+  openTree: (path: string, tree: number, recursive: boolean, what: string): Op => ({ code: 'OPEN_TREE', args: [s(path), i(tree), i(recursive ? 1 : 0)], what }),
   /** a mount inside `root`, made and attached on fds only (plan_abi.h MOUNT_AT) */
   mountAt: (m: MountAtArgs, what: string, explain?: Op['explain']): Op => ({
     code: 'MOUNT_AT',
@@ -227,9 +234,10 @@ export const op = {
     args: [s(target), s(root), s(rel), i(ignoreExist ? 1 : 0)],
     what,
   }),
-  chdir: (path: string, what: string): Op => ({
+  /** mode 'first': a refusal (EACCES/EPERM) waits for the 'retry' CHDIR, which runs only then */
+  chdir: (path: string, what: string, mode: 'always' | 'first' | 'retry' = 'always'): Op => ({
     code: 'CHDIR',
-    args: [s(path)],
+    args: [s(path), i(mode === 'first' ? 1 : mode === 'retry' ? 2 : 0)],
     what,
     explain: { [ERRNO.EXDEV]: 'current working directory is outside of container mount namespace root -- possible container breakout detected' },
   }),
@@ -326,7 +334,9 @@ export const op = {
   }),
   closeFds: (from: number): Op => ({ code: 'CLOSE_FDS', args: [i(from)], what: `close file descriptors from ${from}` }),
   ready: (): Op => ({ code: 'READY', args: [], what: 'report ready' }),
-  waitFifo: (): Op => ({ code: 'WAIT_FIFO', args: [], what: 'wait on exec.fifo' }),
+  /** `defer`: keep exec.fifo open until RELEASE_FIFO, so that `start` learns how the ops between went */
+  waitFifo: (defer = false): Op => ({ code: 'WAIT_FIFO', args: [i(defer ? 1 : 0)], what: 'wait on exec.fifo' }),
+  releaseFifo: (): Op => ({ code: 'RELEASE_FIFO', args: [], what: 'release start from exec.fifo' }),
   exec: (argv: readonly string[], envp: readonly string[]): Op => ({
     code: 'EXEC',
     args: [{ strv: argv }, { strv: envp }],

@@ -1,11 +1,11 @@
 /**
  * Lifecycle operations on an existing container: state, start, kill, delete, list.
- * None of these load the config schemas or yargs: they read hezi's own state.json.
+ * None of these load the config schemas: they read hezi's own state.json.
  */
 import { fs } from '../native/fs';
 import { parseSignal } from '../linux/signals';
-import { cgroupPids as managerPids, destroyCgroups, thaw } from '../linux/cgroups/control';
-import { E, HeziError } from './errors';
+import { cgroupPids as managerPids, destroyCgroups, signalCgroup, thaw } from '../linux/cgroups/control';
+import { E, HeziError, initFailureText } from './errors';
 import { hookState, runHooks, runHooksWarnOnly } from './hooks';
 import { log } from './log';
 import { hasOwnMountNs, unmountUnder } from './mounts';
@@ -89,14 +89,19 @@ function userName(uid: number): string {
   return `#${uid}`;
 }
 
-/** `start`: release the init from exec.fifo, then run poststart hooks. */
-export function start(store: StateStore, id: string): void {
+/**
+ * `start`: release the init from exec.fifo, then run poststart hooks. With `notifySocket` (hezi's
+ * NOTIFY_SOCKET) and a container created with one, wait for its READY and pass it on (runc).
+ */
+export function start(store: StateStore, id: string, notifySocket?: string): void {
   validateIdForLookup(id);
   const unlock = store.lock(id);
   try {
     const { rec, status } = load(store, id);
     if (!rec || !can.start(status)) throw E.notCreated(status);
     if (!rec.config.process) throw new HeziError('cannot start a container that has no process');
+    const notify = notifySocket ? (require('./notify') as typeof import('./notify')) : undefined;
+    const listen = notify && fs.existsSync(notify.notifyDir(store, id)) ? notify.listenNotify(notify.notifyDir(store, id)) : undefined;
     releaseFifo(store.fifo(id), rec);
     const state = hookState({ ...rec, status: 'running' });
     try {
@@ -106,6 +111,7 @@ export function start(store: StateStore, id: string): void {
       signalProcess(rec.pid, 9);
       throw e;
     }
+    if (notify && listen !== undefined) notify.awaitReady(listen, notifySocket!, rec.pid, () => processAlive(rec.pid, rec.startTime));
   } finally {
     unlock();
   }
@@ -116,10 +122,12 @@ export function start(store: StateStore, id: string): void {
  * writer (yet): the init sends READY just before it opens the fifo, so a `start` right after
  * `create` (as `run` and containerd do) can come first; it retries while the fifo is still there
  * and the init alive. Once another `start` has read the byte the fifo is gone: already running.
+ * With startContainer hooks the init writes once they have run: "0", or the 13-byte record
+ * {"E", op, errno, wait status} of the op that failed, worded here from rec.startOps.
  */
 function releaseFifo(fifo: string, rec: ContainerRecord): void {
   const fd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-  const buf = new Uint8Array(1);
+  const buf = Buffer.alloc(13);
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
   try {
     for (let k = 0; ; k++) {
@@ -130,7 +138,15 @@ function releaseFifo(fifo: string, rec: ContainerRecord): void {
         if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
         n = -1;
       }
-      if (n === 1) break;
+      if (n === 1 && buf[0] !== 0x45 /* "E" */) break;
+      if (n === 1) {
+        // one write of 13 bytes: the rest is there
+        const more = fs.readSync(fd, buf, 1, 12, null);
+        fs.rmSync(fifo, { force: true });
+        if (more !== 12) throw new HeziError('container init exited before start');
+        const [op, err, st] = [buf.readInt32LE(1), buf.readInt32LE(5), buf.readInt32LE(9)];
+        throw new HeziError(initFailureText(rec.startOps?.ops[op - rec.startOps.from], op, err, st));
+      }
       if (n === 0 && !fs.existsSync(fifo)) throw new HeziError('cannot start an already running container');
       if (k % 100 === 99 && !processAlive(rec.pid, rec.startTime)) throw new HeziError('container init exited before start');
       Atomics.wait(sleeper, 0, 0, 1);
@@ -141,16 +157,34 @@ function releaseFifo(fifo: string, rec: ContainerRecord): void {
   fs.rmSync(fifo, { force: true });
 }
 
+/**
+ * `kill`, as runc >= 1.2: SIGKILL to a container without its own pid namespace (and any signal
+ * with --all) reaches every process of its cgroup, none escaping by fork (signalAll); otherwise the
+ * init alone. --all on a stopped container is not an error (containerd's cleanup sends it).
+ */
 export function kill(store: StateStore, id: string, sigArg: string | undefined, all: boolean): void {
   const sig = parseSignal(sigArg ?? 'SIGTERM');
   if (sig === undefined) throw new HeziError(`unknown signal "${sigArg}"`);
   const { rec, status } = load(store, id);
+  if (all && rec && status === 'stopped') return signalAll(rec, sig, false);
   if (!rec || !can.kill(status)) throw E.notRunning();
-  if (all) {
-    for (const pid of containerPids(rec)) signalProcess(pid, sig);
-    return;
-  }
+  if (all || (sig === 9 && !hasOwnPidNs(rec))) return signalAll(rec, sig);
   signalProcess(rec.pid, sig);
+  // a frozen init cannot die until it is thawed (runc thaws for SIGKILL only)
+  if (sig === 9 && status === 'paused' && rec.cgroupPaths) thaw(rec.cgroupPaths);
+}
+
+/**
+ * Every process of the container gets `sig`: through its cgroup when it has one (signalCgroup).
+ * Once the init is gone (stopped) only the cgroup counts: its pid may belong to someone else now.
+ */
+function signalAll(rec: ContainerRecord, sig: number, initAlive = true): void {
+  if (rec.cgroupPaths && Object.keys(rec.cgroupPaths).length) return signalCgroup(rec.cgroupPaths, sig, (pid) => signalProcess(pid, sig));
+  if (initAlive) for (const pid of containerPids(rec)) signalProcess(pid, sig);
+}
+
+function hasOwnPidNs(rec: ContainerRecord): boolean {
+  return (rec.config.linux?.namespaces ?? []).some((n) => n.type === 'pid' && !n.path);
 }
 
 function signalProcess(pid: number, sig: number): void {
@@ -207,7 +241,7 @@ export function remove(store: StateStore, id: string, force: boolean): void {
     const loaded = load(store, id);
     // --force kills before it locks: a container process that got hold of the lock (CVE-2024-21626
     // class: a runtime fd leaked into the container) cannot make delete wait for it
-    if (force && loaded.rec && loaded.status !== 'stopped' && loaded.status !== 'creating') killAll(loaded.rec, loaded.status);
+    if (force && loaded.rec && loaded.status !== 'stopped' && loaded.status !== 'creating') killAll(loaded.rec);
     unlock = store.lock(id);
   } catch (e) {
     if (force && notExist(e)) return;
@@ -223,15 +257,12 @@ export function remove(store: StateStore, id: string, force: boolean): void {
   }
 }
 
-/** SIGKILL every process of the container; frozen tasks cannot die until they are thawed. */
-function killAll(rec: ContainerRecord, status: Status): void {
-  for (const pid of containerPids(rec)) signalProcess(pid, 9);
-  if (status === 'paused' && rec.cgroupPaths) {
-    try {
-      thaw(rec.cgroupPaths);
-    } catch {
-      /* destroy thaws again */
-    }
+/** SIGKILL every process of the container, as `kill --all KILL` (signalCgroup thaws a v1 freezer for it). */
+function killAll(rec: ContainerRecord): void {
+  try {
+    signalAll(rec, 9);
+  } catch {
+    /* destroy thaws and removes what is left */
   }
 }
 
@@ -250,12 +281,16 @@ function killLeftovers(rec: ContainerRecord, status: Status): void {
     return;
   }
   if (status !== 'stopped') {
-    killAll(rec, status);
+    killAll(rec);
     waitGone(rec);
     return;
   }
   // the init is gone, but without a pid namespace its children may live on in the cgroup
-  for (const pid of cgroupPids(rec) ?? []) signalProcess(pid, 9);
+  try {
+    signalAll(rec, 9, false);
+  } catch {
+    /* destroy removes what is left */
+  }
 }
 
 function waitGone(p: { pid: number; startTime: string }): void {

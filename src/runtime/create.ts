@@ -16,7 +16,7 @@ import { compile, Plan } from '../plan/compile';
 import { encodePlan } from '../plan/encode';
 import { SyncTag } from '../plan/ops';
 import { cgroupsForContainer, destroyCgroup, plannedCgroupPaths, setupCgroup, warmCgroupMigration } from './cgroups';
-import { HeziError, errnoText } from './errors';
+import { HeziError, errnoText, initFailureText } from './errors';
 import { hookState, runHooks, runHooksWarnOnly } from './hooks';
 import { readHost } from './host';
 import { log } from './log';
@@ -39,6 +39,12 @@ export interface CreateOptions {
   preserveFds: number;
   /** `run` in the foreground: a terminal comes to hezi itself (its own console socket) */
   attachTerminal?: boolean | undefined;
+  /** systemd socket activation: the first `listenFds` of the preserved fds are LISTEN_FDS (runc) */
+  listenFds?: number | undefined;
+  /** --pidfd-socket: a pidfd of the container's process goes there */
+  pidfdSocket?: string | undefined;
+  /** NOTIFY_SOCKET of hezi's environment: the container gets a socket of its own, proxied by start/run */
+  notifySocket?: string | undefined;
 }
 
 export interface Created {
@@ -53,7 +59,7 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
   const bundle = path.resolve(o.bundle);
   if (store.exists(id)) throw new HeziError('container with given ID already exists');
   warmCgroupMigration(); // the cgroup join below, much sooner (see there)
-  const spec = loadConfig(bundle);
+  let spec = loadConfig(bundle);
   checkTerminal(spec.process?.terminal === true, !o.attachTerminal, o.consoleSocket);
   const rootfs = fs.realpathSync(path.resolve(bundle, spec.root?.path ?? 'rootfs'));
   // seccomp is compiled before anything exists: a bad profile or a missing libseccomp leaves nothing behind
@@ -71,7 +77,21 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
   let containerPid = 0;
   const { native, initImage, Msg } = require('../native/addon') as typeof import('../native/addon');
   const n = native();
+  let pidfdSock = -1;
   try {
+    if (o.pidfdSocket) {
+      const { connectPidfdSocket } = require('./pidfd') as typeof import('./pidfd');
+      pidfdSock = connectPidfdSocket(o.pidfdSocket);
+      cleanup.push(() => pidfdSock >= 0 && fs.closeSync(pidfdSock));
+    }
+    if (o.notifySocket) {
+      const { notifyDir, withNotifySocket } = require('./notify') as typeof import('./notify');
+      fs.mkdirSync(notifyDir(store, id), { mode: 0o755 });
+      spec = withNotifySocket(spec, notifyDir(store, id));
+    }
+    // socket activation (runc): the init's environment only, not the stored process
+    const initSpec =
+      o.listenFds && spec.process ? { ...spec, process: { ...spec.process, env: [...(spec.process.env ?? []), `LISTEN_FDS=${o.listenFds}`, 'LISTEN_PID=1'] } } : spec;
     const fifo = store.fifo(id);
     n.mkfifo(fifo, 0o622);
     fs.chmodSync(fifo, 0o622); // not reduced by the umask: a user-namespaced init must open it
@@ -85,7 +105,7 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
     const host = readHost();
     // looked at only for a config with a mount label (it goes on the mounts where SELinux is on)
     if (spec.linux?.mountLabel) host.selinux = (require('../linux/selinux') as typeof import('../linux/selinux')).selinuxEnabled();
-    const plan = compile({ spec, bundle, rootfs, fifo, noPivot: o.noPivot, noNewKeyring: o.noNewKeyring, preserveFds: o.preserveFds, consoleFd: con ? 5 + o.preserveFds : undefined, host, seccomp, cgroupDirs: withCgroups ? plannedCgroups : undefined, setgroups: !maps.denySetgroups });
+    const plan = compile({ spec: initSpec, bundle, rootfs, fifo, noPivot: o.noPivot, noNewKeyring: o.noNewKeyring, preserveFds: o.preserveFds, consoleFd: con ? 5 + o.preserveFds : undefined, host, seccomp, cgroupDirs: withCgroups ? plannedCgroups : undefined, setgroups: !maps.denySetgroups, rootless: process.geteuid?.() !== 0 });
     log.debug(`plan: ${plan.ops.map((x, k) => `${k}:${x.code}`).join(' ')}`);
 
     // 4. run the init
@@ -175,6 +195,12 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
         store.write(record);
         reap(initPid);
         initPid = 0;
+        if (pidfdSock >= 0) {
+          const { sendPidfd } = require('./pidfd') as typeof import('./pidfd');
+          const sock = pidfdSock;
+          pidfdSock = -1;
+          sendPidfd(sock, containerPid);
+        }
         continue;
       }
       if (msg.type === Msg.SYNC) faultPoint(`create:sync-${msg.pid}`);
@@ -220,6 +246,7 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
     delete record.initStartTime;
     if (cgroupPaths && Object.keys(cgroupPaths).length) record.cgroupPaths = cgroupPaths;
     else delete record.cgroupPaths;
+    if (plan.afterStart !== undefined) record.startOps = { from: plan.afterStart, ops: plan.ops.slice(plan.afterStart).map(({ code, what }) => ({ code, what })) };
     store.write(record);
     faultPoint('create:recorded-created');
     if (o.pidFile) atomicWrite(path.resolve(o.pidFile), String(containerPid));
@@ -290,21 +317,11 @@ function answerSync(n: import('../native/addon').Native, fd: number, tag: number
   }
 }
 
-/** {op index, errno} → one sentence naming the step. */
+/** {op index, errno} → one sentence naming the step; a failed hook stops the lifecycle as runtime.md says. */
 function initError(plan: Plan, index: number, err: number, status: number): HeziError {
   const o = plan.ops[index];
-  const what = o?.what ?? `step ${index}`;
-  if (o?.code === 'LOOKUP_EXEC' && err === 2) return new HeziError(`${what}: executable file not found in $PATH`);
-  if (o?.code === 'RUN_HOOK') {
-    if (err === 0) {
-      const code = (status >> 8) & 0xff;
-      const sig = status & 0x7f;
-      return new HookFailure(sig ? `error ${what}: killed by signal ${sig}` : `error ${what}: exit status ${code}`);
-    }
-    if (err === 110) return new HookFailure(`error ${what}: timed out`);
-    return new HookFailure(`error ${what}: ${errnoText(err)}`);
-  }
-  return new HeziError(`${what}: ${o?.explain?.[err] ?? errnoText(err)}`);
+  const text = initFailureText(o, index, err, status);
+  return o?.code === 'RUN_HOOK' ? new HookFailure(text) : new HeziError(text);
 }
 
 function closeQuietly(fd: number): void {

@@ -62,3 +62,31 @@ export function errorMessage(e: unknown): string {
   }
   return e instanceof Error ? e.message : String(e);
 }
+
+/** The op the init reports about, as the plan described it (src/plan/ops.ts). */
+export interface InitOp {
+  code: string;
+  what: string;
+  /** errno → the words for it at this step (ops.ts) */
+  explain?: Readonly<Partial<Record<number, string>>> | undefined;
+}
+
+/** A wait status → "exit status 3" / "signal: bad system call" (Go's words, as runc prints them). */
+export function waitStatusText(status: number): string {
+  const sig = status & 0x7f;
+  if (!sig) return `exit status ${(status >> 8) & 0xff}`;
+  const { signalText } = require('../linux/signals') as typeof import('../linux/signals');
+  return `signal: ${signalText(sig)}`;
+}
+
+/** {op index, errno, wait status} from the init → one sentence naming the step (create, exec, start). */
+export function initFailureText(o: InitOp | undefined, index: number, err: number, status: number): string {
+  const what = o?.what ?? `step ${index}`;
+  if (o?.code === 'LOOKUP_EXEC' && err === 2) return `${what}: executable file not found in $PATH`;
+  if (o?.code === 'RUN_HOOK') {
+    if (err === 0) return `error ${what}: ${waitStatusText(status)}`;
+    if (err === 110) return `error ${what}: timed out`;
+    return `error ${what}: ${errnoText(err)}`;
+  }
+  return `${what}: ${o?.explain?.[err] ?? errnoText(err)}`;
+}

@@ -27,7 +27,7 @@ import { Op, SyncTag, op } from '../plan/ops';
 import { joinCgroup, warmCgroupMigration } from './cgroups';
 import { faultPoint } from './fault';
 import { load } from './container';
-import { E, HeziError, errnoText } from './errors';
+import { E, HeziError, initFailureText } from './errors';
 import { log } from './log';
 import { prepareSeccomp, sendSeccompListener } from './seccomp';
 import { exitCode, forwardSignals } from './run';
@@ -58,6 +58,8 @@ export interface ExecOptions {
   /** --cgroup: "[<controller>[,<controller>]:]<sub-cgroup>" */
   cgroup: string[];
   ignorePaused: boolean;
+  /** --pidfd-socket: a pidfd of the exec'd process goes there */
+  pidfdSocket?: string | undefined;
 }
 
 /** The process flags of `exec` (runc's getProcess takes them from the command line). */
@@ -273,8 +275,21 @@ export function execProcessSpec(rec: ContainerRecord, o: ExecOptions): Process {
   return proc;
 }
 
-/** `exec`: returns the process's exit code (0 with --detach). */
+/**
+ * `exec`: returns the process's exit code (0 with --detach). A failure on the runtime's side is
+ * runc's "exec failed: ..." with exit status 255, so that callers can tell it from the process's
+ * own codes.
+ */
 export async function execContainer(store: StateStore, o: ExecOptions): Promise<number> {
+  try {
+    return await execInContainer(store, o);
+  } catch (e) {
+    if (e instanceof HeziError) throw new HeziError(`exec failed: ${e.message}`, 255);
+    throw e;
+  }
+}
+
+async function execInContainer(store: StateStore, o: ExecOptions): Promise<number> {
   // 1. the container
   const { rec, status } = load(store, o.id);
   if (!rec || status === 'creating') throw E.notRunning();
@@ -299,6 +314,7 @@ export async function execContainer(store: StateStore, o: ExecOptions): Promise<
   const { native, initImage, Msg } = require('../native/addon') as typeof import('../native/addon');
   const n = native();
   if (!o.detach) n.setChildSubreaper(true);
+  const pidfdSock = o.pidfdSocket ? (require('./pidfd') as typeof import('./pidfd')).connectPidfdSocket(o.pidfdSocket) : -1;
   const con = openConsole(proc.terminal === true, o.consoleSocket);
   let spawned: { pid: number; syncFd: number };
   let plan: Op[];
@@ -351,6 +367,7 @@ export async function execContainer(store: StateStore, o: ExecOptions): Promise<
         faultPoint('exec:pid');
         reap(n, initPid);
         initPid = 0;
+        if (pidfdSock >= 0) (require('./pidfd') as typeof import('./pidfd')).sendPidfd(pidfdSock, pid);
         continue;
       }
       if (msg.type === Msg.SYNC && msg.pid === SyncTag.CGROUP) {
@@ -404,10 +421,7 @@ export async function execContainer(store: StateStore, o: ExecOptions): Promise<
 
 /** {op index, errno} → one sentence naming the step (runc's words for a missing executable). */
 function execError(plan: Op[], index: number, err: number): HeziError {
-  const o = plan[index];
-  const what = o?.what ?? `step ${index}`;
-  if (o?.code === 'LOOKUP_EXEC' && err === 2) return new HeziError(`${what}: executable file not found in $PATH`);
-  return new HeziError(`${what}: ${o?.explain?.[err] ?? errnoText(err)}`);
+  return new HeziError(initFailureText(plan[index], index, err, 0));
 }
 
 function killQuietly(pid: number): void {

@@ -84,6 +84,8 @@ export function features(): Record<string, unknown> {
       'io.github.hezi.version': HEZI_VERSION,
       'io.github.hezi.node.version': process.version,
       ...rootlessAnnotations(),
+      // runc's key, which clients read: checkpoint/restore are implemented (with CRIU, when it runs)
+      'org.opencontainers.runc.checkpoint.enabled': 'true',
     },
   };
 }

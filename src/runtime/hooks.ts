@@ -1,5 +1,5 @@
 import type { Hook } from '../../spec';
-import { HeziError } from './errors';
+import { HeziError, waitStatusText } from './errors';
 
 export type HookKind = 'prestart' | 'createRuntime' | 'createContainer' | 'startContainer' | 'poststart' | 'poststop';
 
@@ -60,7 +60,7 @@ function runHook(kind: HookKind, h: Hook, i: number, state: string): void {
       if (code === 'ETIMEDOUT') throw new HeziError(`${where}: timed out after ${h.timeout}s`);
       throw new HeziError(`${where}: ${r.error.message}`);
     }
-    if (r.signal) throw new HeziError(`${where}: killed by ${r.signal}`);
+    if (r.signal) throw new HeziError(`${where}: ${waitStatusText((require('node:os') as typeof import('node:os')).constants.signals[r.signal])}`);
     if (r.status !== 0)
       throw new HeziError(`${where}: exit status ${r.status}, stdout: ${r.stdout.trim()}, stderr: ${r.stderr.trim()}`);
   }

@@ -102,6 +102,33 @@ export function setupIntelRdt(id: string, rdt: LinuxIntelRdt, pid: number, root 
   return { dir: p.dir, created: p.owned, ...(p.monDir ? { monDir: p.monDir } : {}) };
 }
 
+/**
+ * `update --l3-cache-schema / --mem-bw-schema` before anything changes: runc's words when resctrl
+ * lacks CAT (info/L3) or MBA (info/MB).
+ */
+export function checkRdtUpdate(l3CacheSchema: string | undefined, memBwSchema: string | undefined, root = resctrlRoot()): void {
+  const has = (what: string) => root !== undefined && fs.existsSync(path.join(root, 'info', what));
+  if (l3CacheSchema && !has('L3')) throw new HeziError('Intel RDT/CAT: l3 cache schema is not enabled');
+  if (memBwSchema && !has('MB')) throw new HeziError('Intel RDT/MBA: memory bandwidth schema is not enabled');
+}
+
+/**
+ * `update --l3-cache-schema / --mem-bw-schema` (runc): a container without linux.intelRdt first
+ * gets a group of its own (as closID unset) with `pid` in it; then the given lines go to the
+ * group's schemata. Returns the group (new or `rec`).
+ */
+export function updateIntelRdt(id: string, rec: RdtRecord | undefined, lines: readonly string[], pid: number, root = resctrlRoot()): RdtRecord {
+  const group = rec ?? setupIntelRdt(id, {}, pid, root);
+  const file = path.join(group.dir, 'schemata');
+  try {
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+  } catch (e) {
+    if (!rec) destroyIntelRdt(group);
+    throw new HeziError(`linux.intelRdt: write ${file}: ${sysText(e)}`);
+  }
+  return group;
+}
+
 /** exec: the new process joins the container's groups. */
 export function joinIntelRdt(rec: RdtRecord, pid: number): void {
   const dir = rec.monDir ?? rec.dir;

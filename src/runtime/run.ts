@@ -1,4 +1,5 @@
 import { destroy, remove, start } from './container';
+import { processAlive } from './status';
 import { CreateOptions, createContainer } from './create';
 import type { StateStore } from './state-store';
 import { AttachedTerminal, attachTerminal } from './terminal';
@@ -41,15 +42,25 @@ export function exitCode(res: { code: number | null; signal: number | null }): n
  * container's exit code (128 + signal when it was killed). With process.terminal and no
  * --console-socket, hezi receives the pty master itself and proxies its own stdio (runc run -t).
  */
-export async function runContainer(store: StateStore, o: CreateOptions & { detach: boolean; keep: boolean }): Promise<number> {
+export async function runContainer(store: StateStore, o: CreateOptions & { detach: boolean; keep: boolean; noSubreaper?: boolean }): Promise<number> {
   const { native } = require('../native/addon') as typeof import('../native/addon');
   const n = native();
-  if (!o.detach) n.setChildSubreaper(true);
+  // the container's process is hezi's child anyway (the init forks with CLONE_PARENT); the subreaper
+  // is for the orphans of a container without a pid namespace
+  if (!o.detach && !o.noSubreaper) n.setChildSubreaper(true);
   const { record, consoleRecv } = createContainer(store, { ...o, attachTerminal: !o.detach });
   let term: AttachedTerminal | undefined;
+  let stopNotify: (() => void) | undefined;
   try {
     if (consoleRecv !== undefined) term = attachTerminal(consoleRecv);
-    start(store, o.id);
+    if (o.notifySocket) {
+      // runc: `run -d` waits for READY (MAINPID the container's); in the foreground hezi reports itself
+      const notify = require('./notify') as typeof import('./notify');
+      const listen = notify.listenNotify(notify.notifyDir(store, o.id));
+      start(store, o.id);
+      if (o.detach) notify.awaitReady(listen, o.notifySocket, record.pid, () => processAlive(record.pid, record.startTime));
+      else stopNotify = notify.awaitReadyInBackground(listen, o.notifySocket, process.pid);
+    } else start(store, o.id);
   } catch (e) {
     try {
       process.kill(record.pid, 'SIGKILL');
@@ -65,6 +76,7 @@ export async function runContainer(store: StateStore, o: CreateOptions & { detac
   const stop = forwardSignals(record.pid, term);
   const res = await n.waitPidAsync(record.pid);
   stop();
+  stopNotify?.();
   await term?.close();
   if (!o.keep) remove(store, o.id, true);
   return exitCode(res);

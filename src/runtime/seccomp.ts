@@ -54,11 +54,16 @@ export function sendSeccompListener(listenerPath: string, fd: number, s: Listene
   let sock = -1;
   try {
     sock = n.connectUnix(listenerPath);
+  } catch (e) {
+    // runc's words (Go's net.Dial error inside)
+    throw new HeziError(`failed to connect with seccomp agent specified in the seccomp profile: dial unix ${listenerPath}: connect: ${sysText(e)}`);
+  }
+  try {
     let sent = n.sendFds(sock, data, [fd]);
     while (sent < data.length) sent += fs.writeSync(sock, data, sent);
   } catch (e) {
     throw new HeziError(`send the seccomp listener to ${listenerPath}: ${sysText(e)}`);
   } finally {
-    if (sock >= 0) fs.closeSync(sock);
+    fs.closeSync(sock);
   }
 }

@@ -37,6 +37,8 @@ export interface ContainerRecord {
   initStartTime?: string;
   /** linux.intelRdt: the container's resctrl groups */
   intelRdt?: RdtRecord;
+  /** the plan's ops after WAIT_FIFO (from index `from`), when `start` waits for them (startContainer hooks) */
+  startOps?: { from: number; ops: Array<{ code: string; what: string }> };
 }
 
 const ID_RE = /^[\w+\-.]+$/;

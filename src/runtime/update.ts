@@ -97,6 +97,8 @@ export interface UpdateFlags {
   kernelMemoryTcp?: string | undefined;
   cpuShares?: string | undefined;
   cpuQuota?: string | undefined;
+  cpuBurst?: string | undefined;
+  cpuIdle?: string | undefined;
   cpuPeriod?: string | undefined;
   cpuRtRuntime?: string | undefined;
   cpuRtPeriod?: string | undefined;
@@ -129,6 +131,8 @@ export function resourcesFromFlags(f: UpdateFlags): Res {
   if (f.cpuRtPeriod) cpu().realtimePeriod = uint('cpu-rt-period', f.cpuRtPeriod);
   if (f.cpuShares) cpu().shares = uint('cpu-share', f.cpuShares);
   if (f.cpuQuota) cpu().quota = int('cpu-quota', f.cpuQuota);
+  if (f.cpuBurst) cpu().burst = uint('cpu-burst', f.cpuBurst);
+  if (f.cpuIdle) cpu().idle = int('cpu-idle', f.cpuIdle);
   if (f.cpuRtRuntime) cpu().realtimeRuntime = int('cpu-rt-runtime', f.cpuRtRuntime);
   if (f.cpusetCpus) cpu().cpus = f.cpusetCpus;
   if (f.cpusetMems) cpu().mems = f.cpusetMems;
@@ -145,17 +149,35 @@ export function resourcesFromFlags(f: UpdateFlags): Res {
   return r;
 }
 
-/** Apply `patch` to container `id` and store the merged resources. */
-export function update(store: StateStore, id: string, patch: Res): void {
+/** `update --l3-cache-schema / --mem-bw-schema` */
+export interface RdtUpdate {
+  l3CacheSchema?: string | undefined;
+  memBwSchema?: string | undefined;
+}
+
+/** Apply `patch` (and the Intel RDT schemata) to container `id` and store the merged resources. */
+export function update(store: StateStore, id: string, patch: Res, rdtFlags: RdtUpdate = {}): void {
+  const { l3CacheSchema, memBwSchema } = rdtFlags;
   load(store, id); // "container does not exist" before taking the lock
+  const rdt = l3CacheSchema || memBwSchema ? (require('./intelrdt') as typeof import('./intelrdt')) : undefined;
+  rdt?.checkRdtUpdate(l3CacheSchema, memBwSchema);
   const unlock = store.lock(id);
   try {
     const { rec, status } = load(store, id);
     if (!rec || status === 'stopped' || status === 'creating') throw E.notRunning();
     if (!rec.cgroupPaths) throw new HeziError('cannot update a container that has no cgroup');
+    // runc: unlimited memory without a swap value is unlimited memory and swap (cgroup v1 checks
+    // memory <= memory+swap at every write)
+    if (patch.memory?.limit === -1 && patch.memory.swap === undefined) patch = { ...patch, memory: { ...patch.memory, swap: -1 } };
     const merged = mergeResources(rec.config.linux?.resources ?? {}, patch);
     applyResources(rec.cgroupPaths, effectiveUpdate(patch, merged), { update: true });
     rec.config = { ...rec.config, linux: { ...(rec.config.linux ?? {}), resources: merged } };
+    if (rdt) {
+      const lines = [l3CacheSchema, memBwSchema].filter((l): l is string => !!l);
+      rec.intelRdt = rdt.updateIntelRdt(id, rec.intelRdt, lines, rec.pid);
+      const stored = rec.config.linux?.intelRdt ?? {};
+      rec.config.linux = { ...rec.config.linux, intelRdt: { ...stored, ...(l3CacheSchema ? { l3CacheSchema } : {}), ...(memBwSchema ? { memBwSchema } : {}) } };
+    }
     store.write(rec);
   } finally {
     unlock();

@@ -9,7 +9,7 @@
 # `--log-format=json --log <file>` for runtimes listed in runtime_supports_json (by name).
 # podman passes no --root: the runtime's default root (/run/<name>) holds the state.
 #
-# Needs from the main script: T, TAG, RT_BIN, RT_NAME, RUNTIME, WRAPPER_LOG, ROOTFS_TAR.
+# Needs from the main script: repo, T, TAG, RT_BIN, RT_NAME, RUNTIME, WRAPPER_LOG, ROOTFS_TAR.
 
 PM_SCENARIOS=(
   "run --rm: exit code and output:pm_run_rm"
@@ -29,6 +29,8 @@ PM_SCENARIOS=(
   "--read-only: the rootfs is read-only, /tmp a writable tmpfs:pm_readonly"
   "--network none: only lo, and lo is up:pm_net_none"
   "--network host: the host's interfaces:pm_net_host"
+  "--sdnotify=container: the container's READY=1 reaches NOTIFY_SOCKET:pm_sdnotify"
+  "socket activation: LISTEN_FDS, the listening socket at fd 3:pm_socket_activation"
   "nothing left behind:pm_leftovers"
 )
 
@@ -243,6 +245,55 @@ pm_net_host() {
   inside=$(sed -n 's/^ *\([^ :|]*\):.*/\1/p' <<<"$OUT" | sort | tr '\n' ' ')
   host=$(sed -n 's/^ *\([^ :|]*\):.*/\1/p' /proc/net/dev | sort | tr '\n' ' ')
   expect_eq 'interfaces in /proc/net/dev (inside vs host)' "$inside" "$host"
+}
+
+# pm_bg FILE CMD...: start CMD in the background, its output to FILE; its pid in $BG
+pm_bg() {
+  local outf=$1
+  shift
+  "$@" >"$outf" 2>&1 &
+  BG=$!
+}
+
+pm_sdnotify() {
+  local N=$PM_NAME-sdn sock=$PM/notify.sock log=$PM/notify.log res=0
+  rm -f "$log" "$log.ready"
+  # (no timeout(1) around it: the listener ends by itself after 30 s, and kill_pids reaches it)
+  pm_bg "$PM/notify-listener.out" python3 "$repo/test/support/notify-listener.py" "$sock" "$log"
+  local listener=$BG
+  wait_until 10 test -e "$log.ready" || { why+="the notify listener did not start: $(cat "$PM/notify-listener.out")"; kill_pids $listener; return 1; }
+  out env NOTIFY_SOCKET="$sock" "${PODMAN[@]}" run -d --sdnotify=container --pull never --network none --name "$N" "$PM_IMAGE" \
+    sh -c 'sleep 0.5; hz-helper notify READY=1; sleep 1000'
+  expect_eq 'exit code of podman run -d --sdnotify=container' "$RC" 0 || { why+="podman said: $OUT"$'\n'; res=1; }
+  if [ $res -eq 0 ]; then
+    wait_until 15 grep -q '^READY=1' "$log" || { why+="no READY=1 at $sock; it got: $(cat "$log" 2>/dev/null)"$'\n'; res=1; }
+    expect_match 'MAINPID sent along' "$(cat "$log" 2>/dev/null)" '^MAINPID=[0-9]+' || res=1
+  fi
+  kill_pids $listener
+  t "${PODMAN[@]}" rm -f -t 0 "$N" >/dev/null 2>&1
+  return $res
+}
+
+pm_socket_activation() {
+  local sock=$PM/activate.sock outf=$PM/activation.out res=0
+  # as systemd does: the listening socket at fd 3, LISTEN_FDS=1, LISTEN_PID=podman's pid
+  pm_bg "$outf" t python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1]); s.listen(4)
+os.dup2(s.fileno(), 3); os.set_inheritable(3, True)
+os.environ["LISTEN_FDS"] = "1"; os.environ["LISTEN_PID"] = str(os.getpid())
+os.execvp(sys.argv[2], sys.argv[2:])' "$sock" "${PODMAN[@]}" run --rm --pull never --network none "$PM_IMAGE" \
+    sh -c 'echo "LISTEN_FDS=$LISTEN_FDS LISTEN_PID=$LISTEN_PID"; exec hz-helper accept-hello 3'
+  local act=$BG
+  wait_until 15 grep -q '^LISTEN_FDS=' "$outf" || { why+="the container did not start: $(cat "$outf")"$'\n'; kill_pids $act; return 1; }
+  expect_eq 'environment in the container' "$(grep '^LISTEN_FDS=' "$outf")" 'LISTEN_FDS=1 LISTEN_PID=1' || res=1
+  local got
+  got=$(t python3 -c 'import socket, sys; c = socket.socket(socket.AF_UNIX); c.connect(sys.argv[1]); print(c.recv(100).decode(), end="")' "$sock" 2>&1)
+  expect_eq 'what a client of the socket got from the container' "$got" 'hello from fd 3' || res=1
+  wait $act
+  expect_eq 'exit code of podman run' "$?" 0 || { why+="podman said: $(cat "$outf")"$'\n'; res=1; }
+  return $res
 }
 
 # pm_ids: the ids of every container podman created in this run (from the wrapper's record).

@@ -26,6 +26,7 @@ import {
   waitFor,
   type Spec,
 } from '../support/bundle';
+import { withHzHelper } from '../support/helper';
 import { parseStatus } from '../support/linux';
 
 /**
@@ -373,14 +374,64 @@ describeRoot('seccomp and exec: an exec\'d process gets the container\'s filter'
 });
 
 describeRoot('seccomp notify: failures', () => {
-  it('a listenerPath nobody listens on fails create and leaves nothing behind', () => {
+  it('a listenerPath nobody listens on fails create, names the agent, and leaves nothing behind', () => {
     const c = createContainer(
       withSeccomp({ defaultAction: 'SCMP_ACT_ALLOW', listenerPath: hostFile('nobody.sock'), syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] }),
       'true',
     );
     expect(c.result.status, describeResult(c.result)).not.toBe(0);
     expect(c.result.status).not.toBeNull();
+    expect(c.result.stderr).toMatch(/failed to connect with seccomp agent specified in the seccomp profile: .*nobody\.sock.*no such file or directory/);
     expectNothingLeftBehind({ id: c.id, bundle: c.bundle.dir });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// the -ENOSYS stub
+
+describeRoot('seccomp: syscalls newer than the profile get ENOSYS (runc\'s patchbpf)', () => {
+  const errnoOf = (out: string): number => Number(/errno (\d+)/.exec(out)?.[1]);
+  for (const nnp of [true, false]) {
+    it(`syscall(1000) is ENOSYS, an older syscall the profile leaves out gets defaultErrnoRet (noNewPrivileges ${nnp})`, () => {
+      // io_uring_setup (425) is older than faccessat2 (439), the newest name in the list
+      const r = runContainer(
+        (s) => {
+          withSeccomp(allowList([], 1), nnp)(s);
+          withHzHelper(s);
+        },
+        'hz-helper syscall 1000; hz-helper syscall 425; hz-helper syscall 39',
+      );
+      expect(r.status, describeResult(r)).toBe(0);
+      const [big, older, getpid] = r.stdout.trim().split('\n').map(errnoOf);
+      expect(big).toBe(38);
+      expect(older).toBe(1);
+      expect(getpid).toBe(0);
+    });
+  }
+
+  it('an exec\'d process gets the same stub', () => {
+    const c = createOk(
+      (s) => {
+        withSeccomp(allowList([], 1))(s);
+        withHzHelper(s);
+      },
+      ['sleep', '1000'],
+    );
+    expect(run(['start', c.id]).status).toBe(0);
+    const r = run(['exec', c.id, 'hz-helper', 'syscall', '1000']);
+    expect(r.status, describeResult(r)).toBe(0);
+    expect(r.stdout).toBe('errno 38\n');
+  });
+
+  it('a profile whose default lets calls through is left as it is: syscall(1000) reaches the kernel (ENOSYS from it)', () => {
+    const r = runContainer(
+      (s) => {
+        withSeccomp({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 28 }] })(s);
+        withHzHelper(s);
+      },
+      'hz-helper syscall 1000; mkdir /dev/shm/x; echo rc=$?',
+    );
+    expect(r.stdout).toBe('errno 38\nrc=1\n');
   });
 });
 

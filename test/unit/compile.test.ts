@@ -201,7 +201,7 @@ describe('plan compilation', () => {
   it('encodes to the ABI layout', () => {
     const buf = encodePlan([{ code: 'SETHOSTNAME', args: [{ str: 'h' }], what: '' }]);
     expect(buf.subarray(0, 4).toString()).toBe('HZP1');
-    expect(buf.readUInt32LE(4)).toBe(3);
+    expect(buf.readUInt32LE(4)).toBe(4);
     expect(buf.readUInt32LE(8)).toBe(1);
     expect(buf.readUInt32LE(12)).toBe(30);
     expect(buf.readUInt32LE(16)).toBe(1);

@@ -166,6 +166,9 @@ describe('exec: the plan', () => {
     expect(c.at(-1)).toBe('EXEC');
     expect(c).not.toContain('WAIT_FIFO');
     expect(c).not.toContain('UNSHARE');
+    const chdirs = ops.filter((o) => o.code === 'CHDIR');
+    expect(chdirs.map((o) => o.args[1])).toEqual([{ int: 1 }, { int: 2 }]);
+    expect(c.lastIndexOf('CHDIR')).toBeGreaterThan(c.indexOf('SETRESUID'));
   });
 
   it('no mount namespace: chrooted into the container rootfs (never the host cwd)', () => {

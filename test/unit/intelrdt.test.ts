@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { destroyIntelRdt, planIntelRdt, schemataMismatch, setupIntelRdt } from '../../src/runtime/intelrdt';
+import { checkRdtUpdate, destroyIntelRdt, planIntelRdt, schemataMismatch, setupIntelRdt, updateIntelRdt } from '../../src/runtime/intelrdt';
 
 const root = '/sys/fs/resctrl';
 
@@ -77,6 +77,26 @@ describe('intelRdt: applied to a resctrl-like tree', () => {
     fs.writeFileSync(path.join(r, 'gold', 'schemata'), 'L3:0=ff\n');
     expect(() => setupIntelRdt('c1', { closID: 'gold', l3CacheSchema: 'L3:0=f0' }, 1, r)).toThrow('linux.intelRdt: the existing CLOS "gold" does not have the schemata L3:0=f0');
     expect(fs.existsSync(path.join(r, 'gold', 'tasks'))).toBe(false);
+    fs.rmSync(r, { recursive: true });
+  });
+
+  it('update --l3-cache-schema / --mem-bw-schema: runc\'s words without CAT / MBA; a container without intelRdt gets its own group, then the lines', () => {
+    const r = tree();
+    expect(() => checkRdtUpdate('L3:0=f', undefined, undefined)).toThrow('Intel RDT/CAT: l3 cache schema is not enabled');
+    expect(() => checkRdtUpdate('L3:0=f', undefined, r)).toThrow('Intel RDT/CAT: l3 cache schema is not enabled');
+    fs.mkdirSync(path.join(r, 'info', 'L3'), { recursive: true });
+    expect(() => checkRdtUpdate('L3:0=f', undefined, r)).not.toThrow();
+    expect(() => checkRdtUpdate('L3:0=f', 'MB:0=70', r)).toThrow('Intel RDT/MBA: memory bandwidth schema is not enabled');
+    const rec = updateIntelRdt('c1', undefined, ['L3:0=f'], 4242, r);
+    expect(rec).toEqual({ dir: path.join(r, 'c1'), created: true });
+    expect(fs.readFileSync(path.join(r, 'c1', 'tasks'), 'utf8')).toBe('4242');
+    expect(fs.readFileSync(path.join(r, 'c1', 'schemata'), 'utf8')).toBe('L3:0=f\n');
+    // a container with a group: its schemata, nothing else
+    const gold = { dir: path.join(r, 'gold'), created: false };
+    fs.mkdirSync(gold.dir);
+    expect(updateIntelRdt('c2', gold, ['L3:0=f0', 'MB:0=70'], 7, r)).toBe(gold);
+    expect(fs.readFileSync(path.join(gold.dir, 'schemata'), 'utf8')).toBe('L3:0=f0\nMB:0=70\n');
+    expect(fs.existsSync(path.join(gold.dir, 'tasks'))).toBe(false);
     fs.rmSync(r, { recursive: true });
   });
 });

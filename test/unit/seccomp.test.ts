@@ -6,6 +6,8 @@ import type { LinuxSeccomp, Spec } from '../../spec';
 import { parseConfig } from '../../spec';
 import {
   compileSeccomp,
+  enosysStub,
+  wantsEnosysStub,
   FILTER_FLAG,
   planSeccomp,
   SCMP_ACT,
@@ -235,6 +237,7 @@ function makeFake() {
     seccompProbeFlags: (_f: number) => 14, // EFAULT: known
     seccompProbeAction: (_a: number) => 0,
     strerror: (e: number) => (e === 22 ? 'Invalid argument' : `Unknown error ${e}`),
+    seccompResolve: (_arch: number, names: string[]) => names.map((n) => ({ read: 0, write: 1, clone3: 435 })[n] ?? -1),
     seccompCompile: (d: { rules: Array<{ name: string }> }) => {
       calls.push(d);
       const unknown = d.rules.flatMap((r, k) => (r.name.startsWith('nosuch') ? [k] : []));
@@ -253,9 +256,12 @@ describe('seccomp: compileSeccomp', () => {
     const n = fakeNative();
     const r = compileSeccomp(profile, { native: n });
     expect(r.skipped).toEqual(['nosuch_call']);
-    expect(r.bpf.length).toBe(32);
+    // libseccomp's 4 instructions behind the -ENOSYS stub (the default action refuses)
+    expect(r.bpf.length).toBeGreaterThan(32);
+    expect(r.bpf.subarray(r.bpf.length - 32).equals(Buffer.alloc(32, 1))).toBe(true);
     expect(r.cached).toBe(false);
     expect(n.calls).toHaveLength(1);
+    expect(compileSeccomp({ ...profile, defaultAction: 'SCMP_ACT_ALLOW' }, { native: n }).bpf.length).toBe(32);
   });
 
   it('a missing libseccomp is a clear error, not a crash', () => {
@@ -392,13 +398,18 @@ describe('seccomp: placement in the plan', () => {
     expect(c.indexOf('SECCOMP')).toBeLessThan(c.indexOf('SETRESUID'));
   });
 
-  it('with no_new_privs: last before EXEC, after the fifo and startContainer hooks', () => {
+  it('with no_new_privs: right after the fifo, so that startContainer hooks run under it (runc)', () => {
     const c = ops(spec(true, true), filter);
     expect(c.filter((x) => x === 'SECCOMP')).toHaveLength(1);
-    expect(c.slice(-2)).toEqual(['SECCOMP', 'EXEC']);
+    expect(c.indexOf('SECCOMP')).toBe(c.indexOf('WAIT_FIFO') + 1);
     expect(c.indexOf('NO_NEW_PRIVS')).toBeLessThan(c.indexOf('SECCOMP'));
-    expect(c.indexOf('WAIT_FIFO')).toBeLessThan(c.indexOf('SECCOMP'));
-    expect(c.indexOf('RUN_HOOK')).toBeLessThan(c.indexOf('SECCOMP'));
+    expect(c.lastIndexOf('RUN_HOOK')).toBeGreaterThan(c.indexOf('SECCOMP'));
+    expect(c.slice(-2)).toEqual(['RELEASE_FIFO', 'EXEC']);
+  });
+
+  it('with no_new_privs and no startContainer hooks: last before EXEC', () => {
+    const c = ops(spec(true, false), filter);
+    expect(c.slice(-3)).toEqual(['WAIT_FIFO', 'SECCOMP', 'EXEC']);
   });
 
   it('with no_new_privs and a listener: before READY, so the runtime can take the listener', () => {
@@ -406,5 +417,76 @@ describe('seccomp: placement in the plan', () => {
     expect(c.filter((x) => x === 'SECCOMP')).toHaveLength(1);
     expect(c.indexOf('SECCOMP')).toBe(c.indexOf('READY') - 1);
     expect(c.indexOf('CAPSET')).toBeLessThan(c.indexOf('SECCOMP'));
+  });
+});
+
+/** A classic-BPF interpreter for what the stub uses (ld abs, ja, jeq, jgt, jset, ret). */
+function runBpf(bpf: Buffer, data: { nr: number; arch: number }): number {
+  for (let pc = 0; ; ) {
+    const code = bpf.readUInt16LE(pc * 8);
+    const jt = bpf.readUInt8(pc * 8 + 2);
+    const jf = bpf.readUInt8(pc * 8 + 3);
+    const k = bpf.readUInt32LE(pc * 8 + 4);
+    pc++;
+    if (code === 0x20) acc = k === 0 ? data.nr >>> 0 : k === 4 ? data.arch >>> 0 : 0;
+    else if (code === 0x05) pc += k;
+    else if (code === 0x15) pc += acc === k ? jt : jf;
+    else if (code === 0x25) pc += acc > k ? jt : jf;
+    else if (code === 0x45) pc += (acc & k) !== 0 ? jt : jf;
+    else if (code === 0x06) return k;
+    else throw new Error(`opcode ${code}`);
+    if (pc * 8 >= bpf.length) return -1; // fell into "the filter"
+  }
+}
+let acc = 0;
+
+describe('seccomp: the -ENOSYS stub (runc patchbpf)', () => {
+  const ENOSYS_RET = (SCMP_ACT.SCMP_ACT_ERRNO | 38) >>> 0;
+  const AUDIT_X86_64 = SCMP_ARCH.SCMP_ARCH_X86_64;
+  it('per arch: a number above the largest named one gets ENOSYS, the rest goes on to the filter', () => {
+    const stub = enosysStub([
+      { arch: SCMP_ARCH.SCMP_ARCH_X86_64, max: 439 },
+      { arch: SCMP_ARCH.SCMP_ARCH_X86, max: 449 },
+      { arch: SCMP_ARCH.SCMP_ARCH_AARCH64, max: 441 },
+    ]);
+    expect(runBpf(stub, { arch: AUDIT_X86_64, nr: 1000 })).toBe(ENOSYS_RET);
+    expect(runBpf(stub, { arch: AUDIT_X86_64, nr: 440 })).toBe(ENOSYS_RET);
+    expect(runBpf(stub, { arch: AUDIT_X86_64, nr: 439 })).toBe(-1);
+    expect(runBpf(stub, { arch: AUDIT_X86_64, nr: 0 })).toBe(-1);
+    expect(runBpf(stub, { arch: SCMP_ARCH.SCMP_ARCH_X86, nr: 445 })).toBe(-1);
+    expect(runBpf(stub, { arch: SCMP_ARCH.SCMP_ARCH_X86, nr: 450 })).toBe(ENOSYS_RET);
+    expect(runBpf(stub, { arch: SCMP_ARCH.SCMP_ARCH_AARCH64, nr: 442 })).toBe(ENOSYS_RET);
+    // an arch the profile does not name: libseccomp's bad-arch action decides
+    expect(runBpf(stub, { arch: SCMP_ARCH.SCMP_ARCH_RISCV64, nr: 5000 })).toBe(-1);
+  });
+
+  it('x86_64 and x32 share an arch value: bit 30 picks the table', () => {
+    const X32 = 0x40000000;
+    const both = enosysStub([
+      { arch: SCMP_ARCH.SCMP_ARCH_X86_64, max: 439 },
+      { arch: SCMP_ARCH.SCMP_ARCH_X32, max: X32 | 547 },
+    ]);
+    expect(runBpf(both, { arch: AUDIT_X86_64, nr: 500 })).toBe(ENOSYS_RET);
+    expect(runBpf(both, { arch: AUDIT_X86_64, nr: X32 | 500 })).toBe(-1);
+    expect(runBpf(both, { arch: AUDIT_X86_64, nr: X32 | 548 })).toBe(ENOSYS_RET);
+    const only64 = enosysStub([{ arch: SCMP_ARCH.SCMP_ARCH_X86_64, max: 439 }]);
+    expect(runBpf(only64, { arch: AUDIT_X86_64, nr: X32 | 1 })).toBe(-1);
+  });
+
+  it('s390x: the multiplexing setup(2) (number 0) gets ENOSYS too', () => {
+    const stub = enosysStub([{ arch: SCMP_ARCH.SCMP_ARCH_S390X, max: 400 }]);
+    expect(runBpf(stub, { arch: SCMP_ARCH.SCMP_ARCH_S390X, nr: 0 })).toBe(ENOSYS_RET);
+    expect(runBpf(stub, { arch: SCMP_ARCH.SCMP_ARCH_S390X, nr: 5 })).toBe(-1);
+    expect(runBpf(stub, { arch: SCMP_ARCH.SCMP_ARCH_S390X, nr: 401 })).toBe(ENOSYS_RET);
+  });
+
+  it('only where the default action refuses, and not when it is ENOSYS already', () => {
+    expect(wantsEnosysStub(SCMP_ACT.SCMP_ACT_ALLOW)).toBe(false);
+    expect(wantsEnosysStub(SCMP_ACT.SCMP_ACT_LOG)).toBe(false);
+    expect(wantsEnosysStub((SCMP_ACT.SCMP_ACT_TRACE | 5) >>> 0)).toBe(false);
+    expect(wantsEnosysStub((SCMP_ACT.SCMP_ACT_ERRNO | 38) >>> 0)).toBe(false);
+    expect(wantsEnosysStub((SCMP_ACT.SCMP_ACT_ERRNO | 1) >>> 0)).toBe(true);
+    expect(wantsEnosysStub(SCMP_ACT.SCMP_ACT_KILL_PROCESS)).toBe(true);
+    expect(enosysStub([])).toHaveLength(0);
   });
 });

@@ -9,7 +9,7 @@ import { validate, validateProcessFields } from '../../src/config/validate';
 import { parseMountOptions } from '../../src/linux/mount-options';
 import { bitmask, ioprioValue, parseIdList } from '../../src/linux/sched';
 import { compile, type HostInfo } from '../../src/plan/compile';
-import type { Op } from '../../src/plan/ops';
+import { MNT, type Op } from '../../src/plan/ops';
 import { compileExec } from '../../src/runtime/exec';
 import type { ContainerRecord } from '../../src/runtime/state-store';
 
@@ -175,6 +175,44 @@ describe('plan: where the new ops go', () => {
     expect(at('/b').args[5]).toEqual({ int: 0x1 }); // ro
     expect(at('/b').what).toBe('id-mapped bind mount /x on /b with bind,idmap,ro');
     expect((at('/proc').args[10] as { int: number }).int).toBe(-1);
+  });
+
+  it('with a user namespace the other bind sources are cloned (OPEN_TREE) before it too, into the tree slots after the id-mapped ones', () => {
+    const map = [{ containerID: 0, hostID: 1000, size: 10 }];
+    const ops = plan(
+      spec({
+        mounts: [
+          { destination: '/proc', type: 'proc', source: 'proc' },
+          { destination: '/p', type: 'bind', source: '/srv/plain', options: ['rbind', 'ro'] },
+          { destination: '/a', type: 'bind', source: 'data', options: ['rbind', 'ridmap'], uidMappings: map, gidMappings: map },
+          { destination: '/q', source: 'rel', options: ['bind'] },
+        ],
+        linux: { namespaces: [{ type: 'user' }, { type: 'mount' }], uidMappings: map, gidMappings: map },
+      }),
+    );
+    const clones = ops.map((o, k) => [o, k] as const).filter(([o]) => o.code === 'OPEN_TREE');
+    expect(clones.map(([o]) => o.args)).toEqual([
+      [{ str: '/srv/plain' }, { int: 1 }, { int: 1 }],
+      [{ str: '/b/rel' }, { int: 2 }, { int: 0 }],
+    ]);
+    expect(clones.every(([, k]) => k < idx(ops, 'UNSHARE'))).toBe(true);
+    const at = (dest: string) => ops.find((o) => o.code === 'MOUNT_AT' && (o.args[2] as { str: string }).str === dest)!;
+    expect([at('/a'), at('/p'), at('/q'), at('/proc')].map((o) => o.args[10])).toEqual([{ int: 0 }, { int: 1 }, { int: 2 }, { int: -1 }]);
+    // the kernel locked nothing on a clone made before the user namespace: MOUNT_AT keeps those flags itself
+    const locked = (o: Op) => ((o.args[7] as { int: number }).int & MNT.LOCKED) !== 0;
+    expect([at('/a'), at('/p'), at('/q')].map(locked)).toEqual([false, true, true]);
+    // one tree per bind: a user-namespaced container has at most HZ_MAX_TREES of them
+    const many = Array.from({ length: 1025 }, (_, k) => ({ destination: `/m${k}`, type: 'bind', source: '/srv', options: ['bind'] }));
+    expect(problems(spec({ mounts: many, linux: { namespaces: [{ type: 'user' }, { type: 'mount' }], uidMappings: map, gidMappings: map } }))).toContain(
+      'mounts: at most 1024 bind mounts in a container with a user namespace, got 1025',
+    );
+    expect(problems(spec({ mounts: many })).filter((p) => p.startsWith('mounts:'))).toEqual([]);
+    // rootless: the user reaches its sources itself, and may not clone mounts of its mount namespace
+    const userns = { namespaces: [{ type: 'user' as const }, { type: 'mount' as const }], uidMappings: map, gidMappings: map };
+    const mine = spec({ mounts: [{ destination: '/p', type: 'bind', source: '/srv/plain', options: ['rbind'] }], linux: userns });
+    expect(codes(compile({ spec: mine, bundle: '/b', rootfs: '/b/rootfs', fifo: '/f', noPivot: false, preserveFds: 0, host, rootless: true }).ops)).not.toContain('OPEN_TREE');
+    // without a user namespace a bind clones its source where it is mounted
+    expect(codes(plan(spec({ mounts: [{ destination: '/p', type: 'bind', source: '/srv/plain', options: ['rbind'] }] })))).not.toContain('OPEN_TREE');
   });
 
   it('tmpcopyup: MOUNT_AT copies into the new filesystem before attaching it; read-only per mount, after the copy; the root mode kept unless mode= is given', () => {

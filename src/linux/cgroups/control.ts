@@ -93,6 +93,42 @@ export function cgroupPids(paths: CgroupPaths): number[] {
 }
 
 /** The freezer a paths map uses: v1 freezer.state or the v2 cgroup.freeze. */
+/**
+ * Send `sig` to every process of the container's cgroups so that none escapes by forking meanwhile
+ * (runc's signalAllProcesses): SIGKILL through cgroup.kill where the kernel has it (cgroup v2, and
+ * the unified directory of a hybrid host); otherwise freeze, signal each process, thaw. A cgroup
+ * that was frozen already (a paused container) stays frozen, unless the signal is SIGKILL: frozen
+ * tasks cannot die. `send` signals one pid (ESRCH is the caller's to ignore).
+ */
+export function signalCgroup(paths: CgroupPaths, sig: number, send: (pid: number) => void): void {
+  const unified = paths[''];
+  if (sig === 9 && unified !== undefined && exists(unified, 'cgroup.kill')) {
+    try {
+      writeFile(unified, 'cgroup.kill', '1');
+    } catch (e) {
+      throw new HeziError(`kill: write ${unified}/cgroup.kill: ${sysText(e)}`);
+    }
+    // a v1 freezer (hybrid host) holds killed tasks until it thaws; the v2 one lets SIGKILL through
+    if (paths['freezer'] && isFrozen(paths)) thaw(paths);
+    return;
+  }
+  const wasFrozen = isFrozen(paths);
+  let froze = false;
+  if (!wasFrozen) {
+    try {
+      freeze(paths);
+      froze = true;
+    } catch (e) {
+      log.debug(`signal all processes without freezing them: ${(e as Error).message}`);
+    }
+  }
+  try {
+    for (const pid of cgroupPids(paths)) send(pid);
+  } finally {
+    if (froze || (wasFrozen && sig === 9)) thaw(paths);
+  }
+}
+
 function freezer(paths: CgroupPaths): { v1: string } | { v2: string } {
   if (paths['freezer']) return { v1: paths['freezer'] };
   if (paths[''] && exists(paths[''], 'cgroup.freeze')) return { v2: paths[''] };

@@ -111,12 +111,15 @@ export const DEFAULT_ALLOWED_DEVICES: readonly DeviceRule[] = [
   { allow: true, type: 'c', major: 10, minor: 200, access: 'rwm' },
 ];
 
-/** A config rule → DeviceRule, or an error text. Unset type = "a", unset numbers = "*", unset access = "rwm". */
+/**
+ * A config rule → DeviceRule, or an error text. Unset type = "a", unset numbers = "*", unset access
+ * = "rwm". Letters other than r, w, m are ignored, as runc does ("rwa" is "rw"); a c/b rule left
+ * with no access at all changes nothing (its access is "").
+ */
 export function normalizeDeviceRule(d: LinuxDeviceCgroup): DeviceRule | string {
   const type = d.type ?? 'a';
   if (type !== 'a' && type !== 'c' && type !== 'b') return `invalid device type ${JSON.stringify(type)} (want "a", "c" or "b")`;
   const access = d.access === undefined || d.access === '' ? 'rwm' : d.access;
-  if (!/^[rwm]+$/.test(access)) return `invalid device access ${JSON.stringify(d.access)} (want a combination of "r", "w", "m")`;
   const norm = (['r', 'w', 'm'] as const).filter((c) => access.includes(c)).join('');
   const major = d.major ?? -1;
   const minor = d.minor ?? -1;

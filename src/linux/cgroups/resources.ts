@@ -119,7 +119,10 @@ export function planResources(r: LinuxResources | undefined, p: Probe, o: PlanOp
       const lim = (v: number) => w(`${F}.memory.limit`, 'memory', 'memory.limit_in_bytes', v);
       const swp = (v: number) => w(`${F}.memory.swap`, 'memory', 'memory.memsw.limit_in_bytes', v);
       let swap = S;
-      if (L === -1 && swap === 0 && p.exists('memory', 'memory.memsw.limit_in_bytes')) swap = -1;
+      const memsw = p.exists('memory', 'memory.memsw.limit_in_bytes');
+      if (L === -1 && swap === 0 && memsw) swap = -1;
+      // no swap accounting in this kernel: unlimited swap is what it does anyway
+      if (swap === -1 && !memsw) swap = 0;
       if (L !== 0 && swap !== 0) {
         // the kernel checks memory <= memory+swap at every write: order the two writes
         const cur = Number(p.read('memory', 'memory.limit_in_bytes') ?? '0');
@@ -307,7 +310,7 @@ export function planResources(r: LinuxResources | undefined, p: Probe, o: PlanOp
     (res.devices ?? []).forEach((d, k) => {
       const n = normalizeDeviceRule(d);
       if (typeof n === 'string') throw new HeziError(`${F}.devices[${k}]: ${n}`);
-      rules.push(n);
+      if (n.access !== '' || n.type === 'a') rules.push(n);
     });
     const all = containerDeviceRules(rules);
     const em = emulateDeviceRules([...all, ...(o.mknod ?? [])], all.length);
