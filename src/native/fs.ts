@@ -73,6 +73,8 @@ export interface Fs {
   readdirSync(path: string, options: { withFileTypes: true }): Dirent[];
   /** flock(2), not node:fs's: LOCK_SH / LOCK_EX / LOCK_UN, optionally LOCK_NB (EWOULDBLOCK then) */
   flockSync(fd: number, op: 'sh' | 'ex' | 'un', nonblock?: boolean): void;
+  /** poll(2) for input (or hang-up) on one fd, at most `timeoutMs`, not node:fs's; under Node a sleep */
+  waitReadable(fd: number, timeoutMs: number): void;
 }
 
 export const fs: Fs = (process.versions as Record<string, string | undefined>)['bun'] ? libcFs() : nodeFs();
@@ -82,7 +84,9 @@ function nodeFs(): Fs {
     const { native } = require('./addon') as typeof import('./addon');
     native().flock(fd, op, nonblock);
   };
-  return { ...(require('node:fs') as Omit<Fs, 'flockSync'>), flockSync };
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  const waitReadable: Fs['waitReadable'] = (_fd, timeoutMs) => void Atomics.wait(cell, 0, 0, Math.min(timeoutMs, 1));
+  return { ...(require('node:fs') as Omit<Fs, 'flockSync' | 'waitReadable'>), flockSync, waitReadable };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -327,6 +331,13 @@ function libcFs(): Fs {
     },
     chmodSync: (path, mode) => void check(c.chmod(z(path), mode), 'chmod', path),
     readdirSync,
+    waitReadable(fd, timeoutMs) {
+      const p = new Uint8Array(8); // struct pollfd { int fd; short events; short revents; }
+      const v = new DataView(p.buffer);
+      v.setInt32(0, fd, true);
+      v.setInt16(4, 1 /* POLLIN */, true);
+      if (c.poll(p, 1, timeoutMs) < 0 && errno() !== 4 /* EINTR */) fail('poll');
+    },
     flockSync(fd, op, nonblock = false) {
       const how = (op === 'sh' ? 1 : op === 'ex' ? 2 : 8) | (nonblock ? 4 : 0);
       for (;;) {

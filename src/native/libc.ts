@@ -29,6 +29,7 @@ const SYMBOLS = {
   chmod: sig(['ptr', 'u32'], 'i32'),
   getdents64: sig(['i32', 'ptr', 'u64'], 'i64_fast'),
   flock: sig(['i32', 'i32'], 'i32'),
+  poll: sig(['ptr', 'u64', 'i32'], 'i32'),
   memfd_create: sig(['ptr', 'u32'], 'i32'),
   __errno_location: sig([], 'ptr'),
   strerror: sig(['i32'], 'cstring'),

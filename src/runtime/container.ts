@@ -127,7 +127,7 @@ export function start(store: StateStore, id: string, notifySocket?: string): voi
  */
 function releaseFifo(fifo: string, rec: ContainerRecord): void {
   const fd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-  const buf = Buffer.alloc(13);
+  const buf = new Uint8Array(13);
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
   try {
     for (let k = 0; ; k++) {
@@ -144,12 +144,16 @@ function releaseFifo(fifo: string, rec: ContainerRecord): void {
         const more = fs.readSync(fd, buf, 1, 12, null);
         fs.rmSync(fifo, { force: true });
         if (more !== 12) throw new HeziError('container init exited before start');
-        const [op, err, st] = [buf.readInt32LE(1), buf.readInt32LE(5), buf.readInt32LE(9)];
+        const v = new DataView(buf.buffer);
+        const [op, err, st] = [v.getInt32(1, true), v.getInt32(5, true), v.getInt32(9, true)];
         throw new HeziError(initFailureText(rec.startOps?.ops[op - rec.startOps.from], op, err, st));
       }
       if (n === 0 && !fs.existsSync(fifo)) throw new HeziError('cannot start an already running container');
       if (k % 100 === 99 && !processAlive(rec.pid, rec.startTime)) throw new HeziError('container init exited before start');
-      Atomics.wait(sleeper, 0, 0, 1);
+      // EAGAIN: the init has the fifo open and is about to write: wait for that, not a fixed 1 ms;
+      // EOF: it has not opened it yet (nothing to poll for: a fifo without writers polls as hung up)
+      if (n < 0) fs.waitReadable(fd, 100);
+      else Atomics.wait(sleeper, 0, 0, 1);
     }
   } finally {
     fs.closeSync(fd);
