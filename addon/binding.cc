@@ -23,6 +23,7 @@
 
 #include <napi.h>
 
+#include <algorithm>
 #include <string>
 #include <thread>
 #include <vector>
@@ -372,9 +373,16 @@ Napi::Value ReadFileInRoot(const Napi::CallbackInfo &info) {
     close(fd);
     return ThrowErrno(env, err, "fstat");
   }
-  std::vector<uint8_t> buf((size_t)max + 1);
+  /* sized by the file (not by `max`: a 4 MiB cap must not cost 4 MiB of zeroed memory per call), grown
+   * if it reads longer than it said, never past max + 1 */
+  const size_t cap = (size_t)max + 1;
+  std::vector<uint8_t> buf(std::min(cap, std::max<size_t>((size_t)st.st_size + 1, 4096)));
   size_t got = 0;
-  while (got < buf.size()) {
+  for (;;) {
+    if (got == buf.size()) {
+      if (buf.size() == cap) break;
+      buf.resize(std::min(cap, buf.size() * 2));
+    }
     ssize_t n = read(fd, buf.data() + got, buf.size() - got);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
