@@ -19,7 +19,11 @@ fs.mkdirSync(path.dirname(out), { recursive: true });
 // built in a private dir under its final name (the name shows in /$bunfs paths), then renamed over dist/hezi
 const tmpDir = fs.mkdtempSync(path.join(path.dirname(out), '.build-'));
 const tmp = path.join(tmpDir, 'hezi');
-const r = spawnSync(bun, ['build', '--compile', '--bytecode', '--minify', '--format=cjs', '--target=bun', '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig', path.join(top, 'src', 'standalone.ts'), '--outfile', tmp], {
+// --format=cjs: CommonJS bytecode starts ~2 ms faster than ESM here. No .env/bunfig.toml from the
+// caller's cwd (a runtime must not take settings from a bundle directory). --compile-jit-policy=10:
+// JIT tier-up ten times later: a command lives milliseconds, and JIT work on a second thread only
+// competes with it on a small machine (create 4 ms, state 0.5 ms faster on 2 cores).
+const r = spawnSync(bun, ['build', '--compile', '--bytecode', '--minify', '--format=cjs', '--target=bun', '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig', '--compile-jit-policy=10', path.join(top, 'src', 'standalone.ts'), '--outfile', tmp], {
   cwd: top,
   stdio: ['ignore', 'pipe', 'inherit'],
   env: { ...process.env, BUN_INSTALL_CACHE_DIR: path.join(top, 'node_modules', '.cache', 'bun') },

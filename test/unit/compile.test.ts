@@ -208,4 +208,35 @@ describe('plan compilation', () => {
     expect(buf.readUInt32LE(20)).toBe(2);
     expect(buf.subarray(24, 26)).toEqual(Buffer.from('h\0'));
   });
+
+  it('encodes every argument kind so that a reader of plan_abi.h gets it back (unicode, long strings, large ints, growth)', () => {
+    const long = 'x'.repeat(40000);
+    const ops: Op[] = [
+      { code: 'MOUNT', args: [{ str: 'sräc/😀' }, { str: '' }, { str: long }, { str: 'tmpfs' }, { int: -1 }, { str: 'mode=755' }], what: '' },
+      { code: 'EXEC', args: [{ strv: ['sh', '-c', 'echo ünï'] }, { strv: [] }], what: '' },
+      { code: 'SECCOMP', args: [{ bytes: new Uint8Array([1, 2, 3, 255]) }, { int: 2 ** 52 }], what: '' },
+    ];
+    const buf = encodePlan(ops);
+    // an independent reader of the layout
+    let at = 12;
+    const u32 = () => ((at += 4), buf.readUInt32LE(at - 4));
+    const back: unknown[] = [];
+    for (let k = 0; k < buf.readUInt32LE(8); k++) {
+      const code = u32();
+      const args: Buffer[] = [];
+      for (let n = u32(); n > 0; n--) {
+        const len = u32();
+        args.push(buf.subarray(at, at + len));
+        at += len;
+      }
+      back.push({ code, args });
+    }
+    expect(at).toBe(buf.length);
+    const [m, e, sc] = back as Array<{ code: number; args: Buffer[] }>;
+    expect(m!.args.map((b, i) => (i === 4 ? b.readBigInt64LE() : b.toString('utf8')))).toEqual(['sräc/😀\0', '\0', `${long}\0`, 'tmpfs\0', -1n, 'mode=755\0']);
+    expect(e!.args.map((b) => b.toString('utf8'))).toEqual(['sh\0-c\0echo ünï\0', '']);
+    expect([...sc!.args[0]!]).toEqual([1, 2, 3, 255]);
+    expect(sc!.args[1]!.readBigInt64LE()).toBe(2n ** 52n);
+    expect(() => encodePlan([{ code: 'CHDIR', args: [{ str: 'a\0b' }], what: '' }])).toThrow(/NUL/);
+  });
 });
