@@ -8,7 +8,10 @@
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],
       "cflags_cc": ["-std=gnu++17", "-fno-exceptions", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       # the standalone executable must run where only glibc is installed: no libstdc++.so / libgcc_s.so
-      "ldflags": ["-static-libstdc++", "-static-libgcc"],
+      # and small (it is copied into a memfd by every command that loads it): unused sections
+      # dropped, no symbol table (the N-API entry point is in .dynsym)
+      "cflags": ["-ffunction-sections", "-fdata-sections"],
+      "ldflags": ["-static-libstdc++", "-static-libgcc", "-Wl,--gc-sections", "-s"],
     },
     {
       # the container init: a static, single-threaded, libstdc++-free executable (build/Release/hezi-init)
