@@ -257,7 +257,7 @@ describeRoot('exec', () => {
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const done = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code))); // close: after stdout is drained
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(out).toBe(''); // frozen with the container
     ok(run(['resume', c.id]));

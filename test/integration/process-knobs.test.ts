@@ -182,7 +182,7 @@ describeRoot('CPU affinity', () => {
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const done = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code))); // close: after stdout is drained
     try {
       // the exec process shows up in the container's (frozen) cgroup next to the init
       const procs = path.join(cgroupDirsNamed(c.id).find((d) => fs.existsSync(path.join(d, 'cgroup.procs')))!, 'cgroup.procs');
