@@ -16,6 +16,13 @@ for (const f of ['hezi.node', 'hezi-init'])
     process.exit(1);
   }
 fs.mkdirSync(path.dirname(out), { recursive: true });
+// the config/process parsers compiled from the zod schemas (spec/codegen.ts): the executable
+// validates config.json without loading zod (~3 ms of every create)
+const gen = spawnSync(bun, [path.join(top, 'scripts', 'gen-parsers.ts'), path.join(top, 'build', 'spec-parsers.js')], { cwd: top, stdio: 'inherit' });
+if (gen.status !== 0) {
+  console.error('build: generating build/spec-parsers.js failed');
+  process.exit(1);
+}
 // built in a private dir under its final name (the name shows in /$bunfs paths), then renamed over dist/hezi
 const tmpDir = fs.mkdtempSync(path.join(path.dirname(out), '.build-'));
 const tmp = path.join(tmpDir, 'hezi');

@@ -6,6 +6,15 @@
  * say `unknown <what> "<value>"`, pattern errors say `invalid <what> "<value>"`.
  */
 import { z } from 'zod';
+import { Check, anyIntegerIssue, integerAtLeastIssue, integerIssue, matchingIssue, unknownValueIssue } from './checks';
+
+/** The check behind each refined schema (and each oneOf enum), for codegen.ts. */
+export const SCHEMA_CHECKS = new WeakMap<z.ZodTypeAny, Check>();
+
+function checked<S extends z.ZodTypeAny>(schema: S, check: Check): S {
+  SCHEMA_CHECKS.set(schema, check);
+  return schema;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Objects
@@ -41,27 +50,29 @@ export function lazyObject<T extends z.ZodRawShape>(shape: () => T): z.ZodObject
  * bound check is done on the double (2^64 passes, anything that parsed above it fails).
  */
 export function integer(label: string, min: number, max: number, minText = String(min), maxText = String(max)) {
-  return z.number().superRefine((v, ctx) => {
-    if (!Number.isInteger(v) || v < min || v > max) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected ${label} (${minText} to ${maxText}), got ${v}` });
-    }
+  const schema = z.number().superRefine((v, ctx) => {
+    const message = integerIssue(v, label, min, max, minText, maxText);
+    if (message) ctx.addIssue({ code: z.ZodIssueCode.custom, message });
   });
+  return checked(schema, { kind: 'integer', args: [label, min, max, minText, maxText] });
 }
 
 /** Any integer (JSON schema `"type": "integer"` without bounds). */
 export function anyInteger() {
-  return z.number().superRefine((v, ctx) => {
-    if (!Number.isInteger(v)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected an integer, got ${v}` });
+  const schema = z.number().superRefine((v, ctx) => {
+    const message = anyIntegerIssue(v);
+    if (message) ctx.addIssue({ code: z.ZodIssueCode.custom, message });
   });
+  return checked(schema, { kind: 'anyInteger', args: [] });
 }
 
 /** An integer >= min with no upper bound (JSON schema `"type": "integer", "minimum": min`). */
 export function integerAtLeast(min: number) {
-  return z.number().superRefine((v, ctx) => {
-    if (!Number.isInteger(v) || v < min) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected an integer >= ${min}, got ${v}` });
-    }
+  const schema = z.number().superRefine((v, ctx) => {
+    const message = integerAtLeastIssue(v, min);
+    if (message) ctx.addIssue({ code: z.ZodIssueCode.custom, message });
   });
+  return checked(schema, { kind: 'integerAtLeast', args: [min] });
 }
 
 export const Int8 = integer('int8', -128, 127);
@@ -89,24 +100,20 @@ export const Umask = Uint32;
  * a non-string as `expected a string, got <type>`.
  */
 export function oneOf<T extends readonly [string, ...string[]]>(what: string, values: T) {
-  return z.enum(values, {
+  const schema = z.enum(values, {
     errorMap: (issue, ctx) =>
-      issue.code === z.ZodIssueCode.invalid_enum_value
-        ? { message: `unknown ${what} ${JSON.stringify(issue.received)}` }
-        : { message: ctx.defaultError },
+      issue.code === z.ZodIssueCode.invalid_enum_value ? { message: unknownValueIssue(String(issue.received), what) } : { message: ctx.defaultError },
   });
+  return checked(schema, { kind: 'oneOf', args: [what] });
 }
 
 /** A string matching `re`; a mismatch is reported as `invalid <what> "<value>"` (plus `hint`). */
 export function matching(what: string, re: RegExp, hint?: string) {
-  return z.string().superRefine((v, ctx) => {
-    if (!re.test(v)) {
-      ctx.addIssue({
-        code: z.ZodIssueCode.custom,
-        message: `invalid ${what} ${JSON.stringify(v)}${hint ? ` (${hint})` : ''}`,
-      });
-    }
+  const schema = z.string().superRefine((v, ctx) => {
+    const message = matchingIssue(v, what, re, hint);
+    if (message) ctx.addIssue({ code: z.ZodIssueCode.custom, message });
   });
+  return checked(schema, { kind: 'matching', args: [what, re, hint] });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,10 +4,11 @@ import type { Spec } from '../../spec';
 import { HeziError, sysText } from '../runtime/errors';
 import { configWarnings, validate } from './validate';
 import { log } from '../runtime/log';
+import { parsers } from './parsers';
 
 /**
- * Read and validate `<bundle>/config.json`. The schema module (zod) is loaded here and only
- * here, so the commands that never read a config (state, start, kill, delete) never pay for it.
+ * Read and validate `<bundle>/config.json`. The schemas are reached here and only here (zod, or
+ * the parsers compiled from its schemas: parsers.ts), so state, start, kill, delete never pay for them.
  */
 export function loadConfig(bundle: string): Spec {
   const file = path.join(bundle, 'config.json');
@@ -24,9 +25,8 @@ export function loadConfig(bundle: string): Spec {
   } catch (e) {
     throw new HeziError(`${file}: invalid JSON: ${(e as Error).message}`);
   }
-  // the config schemas only (spec/parse): not the state, features or seccomp-agent ones
-  const spec = require('../../spec/parse') as typeof import('../../spec/parse');
-  const parsed = spec.parseConfig(json);
+  // zod's config schemas, or the parsers compiled from them (parsers.ts)
+  const parsed = parsers().config(json);
   if (!parsed.ok) throw new HeziError(`invalid config: ${parsed.errors.join('; ')}`);
   const problems = validate({ spec: parsed.value, bundle });
   if (problems.length) throw new HeziError(`invalid config: ${problems.join('; ')}`);

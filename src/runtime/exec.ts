@@ -128,9 +128,8 @@ export function loadProcessFile(file: string): Process {
   } catch (e) {
     throw new HeziError(`${file}: invalid JSON: ${(e as Error).message}`);
   }
-  const { parseWith } = require('../../spec/parse') as typeof import('../../spec/parse');
-  const { Process } = require('../../spec/config') as typeof import('../../spec/config');
-  const parsed = parseWith(Process, json);
+  const { parsers } = require('../config/parsers') as typeof import('../config/parsers');
+  const parsed = parsers().process(json);
   if (!parsed.ok) throw new HeziError(`invalid process: ${parsed.errors.join('; ')}`);
   return parsed.value;
 }

@@ -1,0 +1,44 @@
+/**
+ * The parsers of the documents a hot command reads: config.json (create, run) and `exec
+ * --process`. By default the zod schemas of spec/ (zod is loaded on first use); the standalone
+ * executable installs the same parsers compiled from those schemas at build time
+ * (spec/codegen.ts, build/spec-parsers.js), which answer identically without loading zod.
+ */
+import type { ParseResult } from '../../spec/parse';
+import type { Process, Spec } from '../../spec';
+import type { z } from 'zod';
+
+export interface Parsers {
+  config(json: unknown): ParseResult<Spec>;
+  process(json: unknown): ParseResult<Process>;
+}
+
+/** The schemas behind each parser (for spec/codegen.ts and its tests). Loads zod. */
+export function PARSED_SCHEMAS(): Record<keyof Parsers, z.ZodTypeAny> {
+  const { Spec, Process } = require('../../spec/config') as typeof import('../../spec/config');
+  return { config: Spec, process: Process };
+}
+
+let installed: (() => Parsers) | undefined;
+let current: Parsers | undefined;
+
+/** Install compiled parsers (made on first use). */
+export function installParsers(make: () => Parsers): void {
+  installed = make;
+  current = undefined;
+}
+
+export function parsers(): Parsers {
+  if (!current) {
+    if (installed) current = installed();
+    else {
+      const { parseWith } = require('../../spec/parse') as typeof import('../../spec/parse');
+      const schemas = PARSED_SCHEMAS();
+      current = {
+        config: (json) => parseWith(schemas.config, json) as ParseResult<Spec>,
+        process: (json) => parseWith(schemas.process, json) as ParseResult<Process>,
+      };
+    }
+  }
+  return current;
+}
