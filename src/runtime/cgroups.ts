@@ -9,6 +9,7 @@
  * the runtime's own cgroup in each hierarchy, like runc with cgroupfs. With --systemd-cgroup,
  * "slice:prefix:name" is mapped to the cgroupfs directories systemd would use (no dbus).
  */
+import { cgroupsWarmed } from './warm';
 import { fs } from '../native/fs';
 import * as path from '../linux/path';
 import type { LinuxResources, Spec } from '../../spec';
@@ -78,6 +79,7 @@ export function plannedCgroupPaths(id: string, spec: Spec): CgroupPaths {
  * Only an optimization: any failure is ignored.
  */
 export function warmCgroupMigration(): void {
+  if (cgroupsWarmed()) return; // started by the executable's entry (src/standalone.ts)
   try {
     const { dirOf, hostLayout, ownCgroups, ownPath } = require('../linux/cgroups/host') as typeof import('../linux/cgroups/host');
     const l = hostLayout();
