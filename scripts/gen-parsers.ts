@@ -7,9 +7,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { generateParsers } from '../spec/codegen';
-import { PARSED_SCHEMAS } from '../src/config/parsers';
+import { parsedSchemas } from '../src/config/parsers';
 
 const out = process.argv[2] ?? path.join(import.meta.dir, '..', 'build', 'spec-parsers.js');
 fs.mkdirSync(path.dirname(out), { recursive: true });
-fs.writeFileSync(`${out}.tmp`, generateParsers(PARSED_SCHEMAS()));
+fs.writeFileSync(`${out}.tmp`, generateParsers(parsedSchemas()));
 fs.renameSync(`${out}.tmp`, out);

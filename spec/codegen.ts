@@ -62,7 +62,7 @@ export function generateParsers(schemas: Record<string, z.ZodTypeAny>): string {
     return name;
   }
 
-  /** Code that parses `d` into `out` (an lvalue), for members (inlines the simple cases). */
+  /** Code that parses the variable `d` in place, as a member (optional and default inlined). */
   function member(schema: z.ZodTypeAny, d: string, p: string, where: string): string {
     const def = defOf(schema);
     switch (def.typeName) {

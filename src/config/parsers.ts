@@ -14,7 +14,7 @@ export interface Parsers {
 }
 
 /** The schemas behind each parser (for spec/codegen.ts and its tests). Loads zod. */
-export function PARSED_SCHEMAS(): Record<keyof Parsers, z.ZodTypeAny> {
+export function parsedSchemas(): Record<keyof Parsers, z.ZodTypeAny> {
   const { Spec, Process } = require('../../spec/config') as typeof import('../../spec/config');
   return { config: Spec, process: Process };
 }
@@ -33,7 +33,7 @@ export function parsers(): Parsers {
     if (installed) current = installed();
     else {
       const { parseWith } = require('../../spec/parse') as typeof import('../../spec/parse');
-      const schemas = PARSED_SCHEMAS();
+      const schemas = parsedSchemas();
       current = {
         config: (json) => parseWith(schemas.config, json) as ParseResult<Spec>,
         process: (json) => parseWith(schemas.process, json) as ParseResult<Process>,

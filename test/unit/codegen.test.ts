@@ -18,7 +18,7 @@ import { Process, Spec } from '../../spec/config';
 import { defaultSpec } from '../../src/runtime/default-spec';
 
 const SCHEMA_TESTS = path.join(__dirname, '..', 'fixtures', 'runtime-spec', 'schema', 'test');
-// as src/config/parsers.ts PARSED_SCHEMAS (which loads them with require, outside vitest's reach)
+// as src/config/parsers.ts parsedSchemas (which loads them with require, outside vitest's reach)
 const schemas: Record<keyof Parsers, z.ZodTypeAny> = { config: Spec, process: Process };
 const source = generateParsers(schemas);
 const compiled: Parsers = (() => {
