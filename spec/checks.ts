@@ -3,7 +3,10 @@
  * the message `formatIssues` prints after the JSON path, or undefined when the value passes.
  * The zod schemas (primitives.ts) and the parsers compiled from them (codegen.ts) both call these,
  * so a message has one source. No zod import: the compiled parsers load this without zod.
+ * It also passes on the path and type wording of errors.ts, the rest of what the compiled
+ * parsers call.
  */
+export { appendPath, invalidTypeMessage, issueLine } from './errors';
 
 /** An integer in [min, max]; `label` names the JSON-schema type, the bounds are given as text. */
 export function integerIssue(v: number, label: string, min: number, max: number, minText: string, maxText: string): string | undefined {

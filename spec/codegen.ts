@@ -22,8 +22,6 @@ import type { z } from 'zod';
 import type { Check } from './checks';
 import { SCHEMA_CHECKS } from './primitives';
 
-const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
-
 interface Def {
   typeName: string;
   [k: string]: unknown;
@@ -33,7 +31,8 @@ const defOf = (s: z.ZodTypeAny): Def => s._def as unknown as Def;
 /**
  * JavaScript source of a CommonJS module exporting `function (checks)` → an object with one
  * parse function per entry of `schemas`, each `(json) => ParseResult` as spec/parse.ts returns.
- * `checks` is spec/checks.ts (passed in, so the module has no imports of its own).
+ * `checks` is spec/checks.ts (passed in, so the module has no imports of its own): the value
+ * checks and the wording of paths and types (errors.ts), so every message has one source.
  */
 export function generateParsers(schemas: Record<string, z.ZodTypeAny>): string {
   const fns = new Map<z.ZodTypeAny, string>();
@@ -97,10 +96,13 @@ export function generateParsers(schemas: Record<string, z.ZodTypeAny>): string {
         return `    ${member(schema, 'd', 'p', where)}\n    return d;`;
       case 'ZodEnum': {
         if (check?.kind !== 'oneOf') throw new Error(`codegen: ${where}: an enum without oneOf's messages`);
-        const set = constant(`new Set(${lit(def['values'])})`);
+        const values = def['values'] as string[];
+        const set = constant(`new Set(${lit(values)})`);
+        // zod's expected type of an enum: its literals joined, `'a' | 'b'`
+        const expected = constant(lit(values.map((v) => `'${v}'`).join(' | ')));
         return [
-          `    if (typeof d !== 'string') return bad(is, p, 'enum', d);`,
-          `    if (!${set}.has(d)) { is.push(line(p, c.unknownValueIssue(d, ${lit(check.args[0])}))); return; }`,
+          `    if (typeof d !== 'string') return bad(is, p, ${expected}, d);`,
+          `    if (!${set}.has(d)) { is.push(c.issueLine(p, c.unknownValueIssue(d, ${lit(check.args[0])}))); return; }`,
           `    return d;`,
         ].join('\n');
       }
@@ -117,7 +119,7 @@ export function generateParsers(schemas: Record<string, z.ZodTypeAny>): string {
               ? `    if (typeof d !== 'string') return bad(is, p, 'string', d);`
               : undefined;
         if (!base) throw new Error(`codegen: ${where}: a refinement of ${innerType}`);
-        return `${base}\n    const m = ${checkCall(check)};\n    if (m !== undefined) is.push(line(p, m));\n    return d;`;
+        return `${base}\n    const m = ${checkCall(check)};\n    if (m !== undefined) is.push(c.issueLine(p, m));\n    return d;`;
       }
       case 'ZodArray': {
         if (def['exactLength'] || def['maxLength']) throw new Error(`codegen: ${where}: exact or maximum array lengths`);
@@ -125,9 +127,9 @@ export function generateParsers(schemas: Record<string, z.ZodTypeAny>): string {
         if (min && min.message === undefined) throw new Error(`codegen: ${where}: an array minimum without its message`);
         const item = def['type'] as z.ZodTypeAny;
         const lines = [`    if (!Array.isArray(d)) return bad(is, p, 'array', d);`];
-        if (min) lines.push(`    if (d.length < ${min.value}) is.push(line(p, ${lit(min.message)}));`);
+        if (min) lines.push(`    if (d.length < ${min.value}) is.push(c.issueLine(p, ${lit(min.message)}));`);
         lines.push(`    const n = d.length, o = new Array(n);`);
-        lines.push(`    for (let i = 0; i < n; i++) { let v = d[i]; ${member(item, 'v', "p + '[' + i + ']'", `${where}[]`)} o[i] = v; }`);
+        lines.push(`    for (let i = 0; i < n; i++) { let v = d[i]; ${member(item, 'v', 'c.appendPath(p, i)', `${where}[]`)} o[i] = v; }`);
         lines.push(`    return o;`);
         return lines.join('\n');
       }
@@ -138,7 +140,7 @@ export function generateParsers(schemas: Record<string, z.ZodTypeAny>): string {
         return [
           `    if (!isObject(d)) return bad(is, p, 'object', d);`,
           `    const o = {};`,
-          `    for (const k in d) { let v = d[k]; ${member(def['valueType'] as z.ZodTypeAny, 'v', 'key(p, k)', `${where}{}`)} if (k !== '__proto__') o[k] = v; }`,
+          `    for (const k in d) { let v = d[k]; ${member(def['valueType'] as z.ZodTypeAny, 'v', 'c.appendPath(p, k)', `${where}{}`)} if (k !== '__proto__') o[k] = v; }`,
           `    return o;`,
         ].join('\n');
       }
@@ -149,9 +151,7 @@ export function generateParsers(schemas: Record<string, z.ZodTypeAny>): string {
         const lines = [`    if (!isObject(d)) return bad(is, p, 'object', d);`, `    const o = {};`, `    let v;`];
         for (const [k, s] of Object.entries(shape)) {
           if (k === '__proto__') throw new Error(`codegen: ${where}: a member named __proto__`);
-          const child = IDENTIFIER.test(k) ? `(p === '' ? ${lit(k)} : p + ${lit(`.${k}`)})` : `p + ${lit(`[${JSON.stringify(k)}]`)}`;
-          const at = `${where}.${k}`;
-          lines.push(`    v = d[${lit(k)}]; ${member(s, 'v', child, at)} if (v !== undefined || ${lit(k)} in d) o[${lit(k)}] = v;`);
+          lines.push(`    v = d[${lit(k)}]; ${member(s, 'v', `c.appendPath(p, ${lit(k)})`, `${where}.${k}`)} if (v !== undefined || ${lit(k)} in d) o[${lit(k)}] = v;`);
         }
         lines.push(`    return o;`);
         return lines.join('\n');
@@ -178,15 +178,11 @@ export function generateParsers(schemas: Record<string, z.ZodTypeAny>): string {
     "'use strict';",
     'module.exports = function (c) {',
     ...consts,
-    "  const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;",
-    "  const EXPECTED = { string: 'a string', number: 'a number', boolean: 'a boolean', array: 'an array', object: 'an object', enum: 'a string' };",
     "  const isObject = (d) => typeof d === 'object' && d !== null && !Array.isArray(d);",
-    "  const line = (p, m) => (p === '' ? m : p + ': ' + m);",
-    "  const key = (p, k) => (IDENTIFIER.test(k) ? (p === '' ? k : p + '.' + k) : p + '[' + JSON.stringify(k) + ']');",
-    '  // zod\'s invalid_type issue, worded as spec/errors.ts words it',
+    "  // zod's invalid_type issue: the received type as zod's getParsedType names a JSON value",
     '  function bad(is, p, expected, d) {',
-    "    const t = d === null ? 'null' : Array.isArray(d) ? 'array' : typeof d === 'number' && d !== d ? 'NaN' : typeof d;",
-    "    is.push(line(p, t === 'undefined' ? 'is required' : 'expected ' + EXPECTED[expected] + ', got ' + t));",
+    "    const t = d === null ? 'null' : Array.isArray(d) ? 'array' : typeof d === 'number' && d !== d ? 'nan' : typeof d;",
+    '    is.push(c.issueLine(p, c.invalidTypeMessage(expected, t)));',
     '  }',
     '  function run(f, json) {',
     '    const is = [];',

@@ -17,15 +17,23 @@ import type { ZodError, ZodIssue } from 'zod';
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
+/** `path` with one more segment: `.name`, `[n]`, or `["key"]` for keys that are not identifiers. */
+export function appendPath(path: string, seg: string | number): string {
+  if (typeof seg === 'number') return `${path}[${seg}]`;
+  if (IDENTIFIER.test(seg)) return path === '' ? seg : `${path}.${seg}`;
+  return `${path}[${JSON.stringify(seg)}]`;
+}
+
 /** `['linux', 'namespaces', 2, 'type']` -> `linux.namespaces[2].type`. */
 export function formatPath(path: readonly (string | number)[]): string {
   let out = '';
-  for (const seg of path) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else if (IDENTIFIER.test(seg)) out += out === '' ? seg : `.${seg}`;
-    else out += `[${JSON.stringify(seg)}]`;
-  }
+  for (const seg of path) out = appendPath(out, seg);
   return out;
+}
+
+/** The line for a problem at a path: `<path>: <message>`, or the message alone at the top. */
+export function issueLine(where: string, what: string): string {
+  return where === '' ? what : `${where}: ${what}`;
 }
 
 const EXPECTED: Record<string, string> = {
@@ -43,14 +51,18 @@ const RECEIVED: Record<string, string> = {
   float: 'a non-integer number',
 };
 
+/** zod's invalid_type issue in words: `is required`, or `expected <type>, got <type>`. */
+export function invalidTypeMessage(expected: string, received: string): string {
+  if (received === 'undefined') return 'is required';
+  // z.enum reports its expected type as the union of its literals: `'a' | 'b'`.
+  const e = expected.startsWith("'") ? 'a string' : (EXPECTED[expected] ?? expected);
+  return `expected ${e}, got ${RECEIVED[received] ?? received}`;
+}
+
 function issueMessage(issue: ZodIssue): string {
   switch (issue.code) {
-    case 'invalid_type': {
-      if (issue.received === 'undefined') return 'is required';
-      // z.enum reports its expected type as the union of its literals: `'a' | 'b'`.
-      const expected = issue.expected.startsWith("'") ? 'a string' : (EXPECTED[issue.expected] ?? issue.expected);
-      return `expected ${expected}, got ${RECEIVED[issue.received] ?? issue.received}`;
-    }
+    case 'invalid_type':
+      return invalidTypeMessage(issue.expected, issue.received);
     case 'invalid_enum_value':
     case 'custom':
     case 'too_small':
@@ -64,9 +76,7 @@ function issueMessage(issue: ZodIssue): string {
 
 /** One error line for one zod issue. */
 export function formatIssue(issue: ZodIssue): string {
-  const where = formatPath(issue.path);
-  const what = issueMessage(issue);
-  return where === '' ? what : `${where}: ${what}`;
+  return issueLine(formatPath(issue.path), issueMessage(issue));
 }
 
 /** All error lines for a failed parse, in document (schema) order. */
