@@ -19,6 +19,9 @@ import makeParsers from '../build/spec-parsers.js';
 import * as checks from '../spec/checks';
 import { installParsers } from './config/parsers';
 import { Native, setNativeSource } from './native/addon';
+import { GLOBAL_OPTIONS } from './cli/globals';
+import { parseArgs } from './cli/args';
+import { fs } from './native/fs';
 import { libc } from './native/libc';
 import { markCgroupsWarmed } from './runtime/warm';
 
@@ -55,21 +58,15 @@ function loadAddon(): Native {
   }
 }
 
-/** The command named on the command line (global flags and their values skipped), if any. */
+/** The command named on the command line, as main.ts will parse it; undefined on a bad flag. */
 function commandOf(argv: string[]): string | undefined {
-  const withValue = new Set(['--root', '--log', '--log-format', '--criu']);
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (withValue.has(a)) i++;
-    else if (!a.startsWith('-')) return a;
+  try {
+    return parseArgs(argv, GLOBAL_OPTIONS, 1).positionals[0];
+  } catch {
+    return undefined;
   }
-  return undefined;
 }
 
-const O_RDONLY = 0;
-const O_WRONLY = 1;
-const O_NOFOLLOW = process.arch === 'arm64' ? 0o100000 : 0o400000;
-const O_CLOEXEC = 0o2000000;
 const CGROUP_SUPER_MAGIC = 0x27e0eb;
 const CGROUP2_SUPER_MAGIC = 0x63677270;
 
@@ -80,31 +77,18 @@ const CGROUP2_SUPER_MAGIC = 0x63677270;
  * hezi moves itself into the cgroup it is in (a no-op that takes the migration lock) on a thread
  * of its own. The thread is libc's: `fclose` of a stdio stream holding the one buffered byte "0"
  * (glibc unlinks the stream before flushing it, so exit never flushes it a second time). The
- * cgroup is the one /proc/self/cgroup names, used only when its cgroup.procs is on cgroupfs and
- * lists this process. Only an optimization: any failure leaves it to warmCgroupMigration.
+ * cgroup is the one /proc/self/cgroup names, used only when its cgroup.procs lists this process
+ * and the fd to write is on cgroupfs. Only an optimization: any failure leaves it to warmCgroupMigration.
  */
 function warmCgroupsEarly(): void {
   const cmd = commandOf(process.argv.slice(2));
   if (cmd !== 'create' && cmd !== 'run' && cmd !== 'exec' && cmd !== 'restore') return;
-  const c = libc();
-  const enc = new TextEncoder();
-  const cstr = (t: string): Uint8Array => enc.encode(`${t}\0`);
-  const buf = new Uint8Array(65536);
-  const readAll = (fd: number): string | undefined => {
-    let n = 0;
-    for (;;) {
-      const r = c.read(fd, buf.subarray(n), buf.length - n);
-      if (r < 0) return undefined;
-      if (r === 0) return new TextDecoder().decode(buf.subarray(0, n));
-      n += r;
-      if (n === buf.length) return undefined; // too many processes to check: not worth it
-    }
-  };
-  const self = c.open(cstr('/proc/self/cgroup'), O_RDONLY | O_CLOEXEC, 0);
-  if (self < 0) return;
-  const own = readAll(self);
-  c.close(self);
-  if (!own) return;
+  let own: string;
+  try {
+    own = fs.readFileSync('/proc/self/cgroup', 'utf8');
+  } catch {
+    return;
+  }
   // the cgroup2 line first (its hierarchy is the same at any mount), then the v1 controllers
   const dirs: string[] = [];
   for (const line of own.split('\n')) {
@@ -114,21 +98,27 @@ function warmCgroupsEarly(): void {
     if (m[2] === '') dirs.unshift(`/sys/fs/cgroup/unified${rel}`, `/sys/fs/cgroup${rel}`);
     else if (!m[2]!.startsWith('name=')) dirs.push(`/sys/fs/cgroup/${m[2]}${rel}`);
   }
+  const c = libc();
+  const cstr = (t: string): Uint8Array => new TextEncoder().encode(`${t}\0`);
   const statfs = new BigInt64Array(16); // struct statfs: f_type first
   const pid = String(process.pid);
   for (const dir of dirs) {
-    const file = cstr(`${dir}/cgroup.procs`);
-    const rfd = c.open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
-    if (rfd < 0) continue;
-    const type = c.fstatfs(rfd, statfs) === 0 ? Number(statfs[0]) : 0;
-    const procs = type === CGROUP_SUPER_MAGIC || type === CGROUP2_SUPER_MAGIC ? readAll(rfd) : undefined;
-    c.close(rfd);
-    if (!procs || !procs.split('\n').includes(pid)) continue;
-    const fd = c.open(file, O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0);
-    if (fd < 0) continue;
+    const file = `${dir}/cgroup.procs`;
+    let fd: number;
+    try {
+      if (!fs.readFileSync(file, 'utf8').split('\n').includes(pid)) continue;
+      fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_NOFOLLOW); // CLOEXEC, no O_CREAT
+    } catch {
+      continue;
+    }
+    const type = c.fstatfs(fd, statfs) === 0 ? Number(statfs[0]) : 0;
+    if (type !== CGROUP_SUPER_MAGIC && type !== CGROUP2_SUPER_MAGIC) {
+      fs.closeSync(fd);
+      continue;
+    }
     const fp = c.fdopen(fd, cstr('w'));
     if (!fp) {
-      c.close(fd);
+      fs.closeSync(fd);
       continue;
     }
     const fclose = c.dlsym(null, cstr('fclose'));
