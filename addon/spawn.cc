@@ -1,10 +1,15 @@
 /*
- * spawnInit mechanics: sealed memfds, the sync socket, and a raw fork-like clone whose child only
+ * spawnInit mechanics: sealed memfds, the sync socket, and a vfork-like clone whose child only
  * makes raw, async-signal-safe syscalls before execveat(init memfd).
  *
  * Why so careful: Node is multi-threaded. After clone() only the calling thread exists in the
  * child; any lock (malloc, stdio, V8) another thread held stays held forever. So everything the
  * child needs is computed before the clone, and the child touches nothing but syscall().
+ *
+ * The clone is CLONE_VM | CLONE_VFORK, as posix_spawn's: the child borrows the runtime's address
+ * space on a stack of its own until its execveat, and the calling thread sleeps until then. A
+ * fork would copy the page tables of the whole runtime (a JavaScript engine: tens of MB) and then
+ * make every page the runtime writes afterwards take a copy-on-write fault.
  */
 #include "spawn.h"
 
@@ -16,6 +21,8 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/sendfile.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -279,6 +286,11 @@ int child_move(const ChildCtx &c, int err_w, int fd) {
   child_fail(err_w, ST_EXECVEAT, errno);
 }
 
+/* the child's entry on its own stack (clone(2)'s glibc wrapper switches to it) */
+int child_entry(void *ctx) { child_main(*static_cast<const ChildCtx *>(ctx)); }
+
+constexpr size_t kChildStack = 64 * 1024;
+
 }  // namespace
 
 void hz_spawn_init(const char *init_path, const uint8_t *init_image, size_t init_len, const uint8_t *plan, size_t plan_len, const int stdio[3], int preserve_fds,
@@ -343,13 +355,27 @@ void hz_spawn_init(const char *init_path, const uint8_t *init_image, size_t init
   c.argv = argv;
   c.envp = envp;
 
-  /* block every signal so no Node handler runs in the child between clone and its reset */
+  /* the child's stack; it shares our memory (CLONE_VM), so it must not run on this thread's */
+  void *stack = mmap(nullptr, kChildStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (stack == MAP_FAILED) {
+    int e = errno;
+    close(plan_fd);
+    close(sv[0]);
+    close(sv[1]);
+    close(ep[0]);
+    close(ep[1]);
+    if (init_image) close(exec_fd);
+    return set_err(out, e, "mmap");
+  }
+  /* block every signal so no Node handler runs in the child between clone and its reset (the
+   * child has its own copy of the handlers: no CLONE_SIGHAND). Without CLONE_SETTLS the child's
+   * syscall() wrappers write this thread's errno: it is read here only when the clone failed. */
   uint64_t all = ~0ULL, old = 0;
   syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, 8);
-  long pid = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
-  if (pid == 0) child_main(c);
+  long pid = clone(child_entry, static_cast<char *>(stack) + kChildStack, CLONE_VM | CLONE_VFORK | SIGCHLD, &c);
   int clone_errno = errno;
   syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, nullptr, 8);
+  munmap(stack, kChildStack); /* the child has exec'd or exited: CLONE_VFORK waited for that */
 
   close(sv[1]);
   close(plan_fd);

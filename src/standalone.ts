@@ -89,14 +89,15 @@ function warmCgroupsEarly(): void {
   } catch {
     return;
   }
-  // the cgroup2 line first (its hierarchy is the same at any mount), then the v1 controllers
+  // cgroup2 only: the init moves itself into v1 cgroups without the global lock (selfJoinFiles in
+  // src/linux/cgroups/control.ts), and a warm-up on v1 would hold cgroup_mutex, which that move
+  // and the mkdirs need, for the whole grace period
   const dirs: string[] = [];
   for (const line of own.split('\n')) {
-    const m = /^(\d+):([^:]*):(\/.*)$/.exec(line);
+    const m = /^0::(\/.*)$/.exec(line);
     if (!m) continue;
-    const rel = m[3] === '/' ? '' : m[3]!;
-    if (m[2] === '') dirs.unshift(`/sys/fs/cgroup/unified${rel}`, `/sys/fs/cgroup${rel}`);
-    else if (!m[2]!.startsWith('name=')) dirs.push(`/sys/fs/cgroup/${m[2]}${rel}`);
+    const rel = m[1] === '/' ? '' : m[1]!;
+    dirs.push(`/sys/fs/cgroup/unified${rel}`, `/sys/fs/cgroup${rel}`);
   }
   const c = libc();
   const cstr = (t: string): Uint8Array => new TextEncoder().encode(`${t}\0`);

@@ -40,6 +40,9 @@ export interface CompileInput {
   /** the container's cgroup directories (controller → host dir, "" for cgroup2), as the cgroup
    *  manager will create them before the fork: bound at /sys/fs/cgroup without a cgroup namespace */
   cgroupDirs?: Record<string, string> | undefined;
+  /** files the init writes "0" to right after the CGROUP sync, moving itself into those cgroups
+   *  (the v1 hierarchies' `tasks`: see selfJoinFiles in src/linux/cgroups/control.ts) */
+  cgroupJoinFiles?: readonly string[] | undefined;
   /** --no-new-keyring: keep the caller's session keyring */
   noNewKeyring?: boolean;
   /** process.terminal: the console socket's fd in the init (the pty is made after the root switch) */
@@ -118,6 +121,10 @@ export function compile(inp: CompileInput): Plan {
   // 0. exec.fifo is opened (O_PATH) while the init is still the host's root in the host's
   //    namespaces: the state dir is 0700, and a user-namespaced root could not reach it later
   ops.push(op.openFifo(inp.fifo));
+  // the runtime makes the cgroups; the init moves itself in, still the host's root in the host's
+  // namespaces (a user-namespaced root could not open the cgroup files), before anything else
+  ops.push(op.sync(SyncTag.CGROUP, 'place the init in its cgroup'));
+  for (const f of inp.cgroupJoinFiles ?? []) ops.push(op.writeFile(f, '0', `join the container's cgroup: write ${f}`));
   // id-mapped mounts are prepared as root of the runtime's user namespace, before any other is entered
   const idmap = idmapTrees(spec, inp.bundle);
   ops.push(...idmap.ops);
@@ -171,8 +178,8 @@ export function compile(inp: CompileInput): Plan {
   if (created.includes('network')) ops.push(op.loopbackUp());
   if (Object.keys(spec.linux?.netDevices ?? {}).length) ops.push(op.sync(SyncTag.NET_DEVICES, 'move linux.netDevices into the network namespace'));
 
-  // 4. the container process: born in its cgroup, pid 1 of a new pid namespace, session leader
-  ops.push(op.sync(SyncTag.CGROUP, 'place the init in its cgroup'));
+  // 4. the container process: born in its cgroup (the init joined it first), pid 1 of a new pid
+  //    namespace, session leader
   ops.push(...affinityResetOps(proc, false));
   ops.push(op.fork());
   if (created.includes('cgroup')) ops.push(op.unshare(NS.cgroup.flag, 'create cgroup namespace'));

@@ -38,15 +38,24 @@ function systemdRequested(): boolean {
   return process.argv.some((a) => /^--?systemd-cgroup(=(true|1))?$/.test(a));
 }
 
-/** Create the container's cgroup(s), apply linux.resources, move `pid` in. Returns controller → dir. */
-export function setupCgroup(id: string, spec: Spec, pid: number): Record<string, string> {
+/**
+ * Create the container's cgroup(s), apply linux.resources, move `pid` in. Returns controller → dir.
+ * selfJoinV1: `pid` moves itself into the v1 cgroups (the init's plan writes "0" to the files
+ * selfJoinFiles names, right after this); only the cgroup2 directory is joined here.
+ */
+export function setupCgroup(id: string, spec: Spec, pid: number, o: { selfJoinV1?: boolean } = {}): Record<string, string> {
   const rootless = (process.geteuid?.() ?? 0) !== 0;
-  return createCgroups(id, spec.linux?.cgroupsPath, systemdRequested(), spec.linux?.resources, spec.linux?.devices ?? [], pid, { rootless });
+  return createCgroups(id, spec.linux?.cgroupsPath, systemdRequested(), spec.linux?.resources, spec.linux?.devices ?? [], pid, { rootless, ...o });
 }
 
-/** Move `pid` into existing cgroup directories (exec: the container's, or its sub-cgroups). */
-export function joinCgroup(paths: Record<string, string>, pid: number): void {
-  for (const dir of uniqueDirs(paths)) {
+export { selfJoinFiles } from '../linux/cgroups/control';
+
+/**
+ * Move `pid` into existing cgroup directories (exec: the container's, or its sub-cgroups).
+ * selfJoinV1: `pid` moves itself into the v1 ones (selfJoinFiles); only cgroup2 is joined here.
+ */
+export function joinCgroup(paths: Record<string, string>, pid: number, o: { selfJoinV1?: boolean } = {}): void {
+  for (const dir of o.selfJoinV1 ? (paths[''] === undefined ? [] : [paths['']]) : uniqueDirs(paths)) {
     try {
       writeFile(dir, 'cgroup.procs', String(pid));
     } catch (e) {
@@ -83,7 +92,8 @@ export function warmCgroupMigration(): void {
   try {
     const { dirOf, hostLayout, ownCgroups, ownPath } = require('../linux/cgroups/host') as typeof import('../linux/cgroups/host');
     const l = hostLayout();
-    const h = l.v1[0] ?? l.unified;
+    // only a join through cgroup2's cgroup.procs waits: the v1 joins are the init's own (selfJoinFiles)
+    const h = l.unified;
     if (!h) return;
     const { native } = require('../native/addon') as typeof import('../native/addon');
     native().warmCgroupLock(`${dirOf(h, ownPath(ownCgroups('self'), h))}/cgroup.procs`);

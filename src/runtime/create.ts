@@ -15,7 +15,7 @@ import { procStat } from '../linux/proc';
 import { compile, Plan } from '../plan/compile';
 import { encodePlan } from '../plan/encode';
 import { SyncTag } from '../plan/ops';
-import { cgroupsForContainer, destroyCgroup, plannedCgroupPaths, setupCgroup, warmCgroupMigration } from './cgroups';
+import { cgroupsForContainer, destroyCgroup, plannedCgroupPaths, selfJoinFiles, setupCgroup, warmCgroupMigration } from './cgroups';
 import { HeziError, errnoText, initFailureText } from './errors';
 import { hookState, runHooks, runHooksWarnOnly } from './hooks';
 import { readHost } from './host';
@@ -105,7 +105,7 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
     const host = readHost();
     // looked at only for a config with a mount label (it goes on the mounts where SELinux is on)
     if (spec.linux?.mountLabel) host.selinux = (require('../linux/selinux') as typeof import('../linux/selinux')).selinuxEnabled();
-    const plan = compile({ spec: initSpec, bundle, rootfs, fifo, noPivot: o.noPivot, noNewKeyring: o.noNewKeyring, preserveFds: o.preserveFds, consoleFd: con ? 5 + o.preserveFds : undefined, host, seccomp, cgroupDirs: withCgroups ? plannedCgroups : undefined, setgroups: !maps.denySetgroups, rootless: process.geteuid?.() !== 0 });
+    const plan = compile({ spec: initSpec, bundle, rootfs, fifo, noPivot: o.noPivot, noNewKeyring: o.noNewKeyring, preserveFds: o.preserveFds, consoleFd: con ? 5 + o.preserveFds : undefined, host, seccomp, cgroupDirs: withCgroups ? plannedCgroups : undefined, cgroupJoinFiles: withCgroups ? selfJoinFiles(plannedCgroups) : undefined, setgroups: !maps.denySetgroups, rootless: process.geteuid?.() !== 0 });
     log.debug(`plan: ${plan.ops.map((x, k) => `${k}:${x.code}`).join(' ')}`);
 
     // 4. run the init
@@ -216,7 +216,7 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
         continue;
       }
       if (msg.type === Msg.SYNC && msg.pid === SyncTag.CGROUP) {
-        if (withCgroups) cgroupPaths = setupCgroup(id, spec, initPid);
+        if (withCgroups) cgroupPaths = setupCgroup(id, spec, initPid, { selfJoinV1: true });
         faultPoint('create:cgroups');
         const rdt = spec.linux?.intelRdt;
         if (rdt) {

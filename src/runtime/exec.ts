@@ -24,7 +24,7 @@ import { affinityFinalOps, affinityInitialOps, affinityResetOps, memoryPolicyOps
 import { execLabelOps, keyringLabelOps } from '../plan/labels';
 import { encodePlan } from '../plan/encode';
 import { Op, SyncTag, op } from '../plan/ops';
-import { joinCgroup, warmCgroupMigration } from './cgroups';
+import { joinCgroup, selfJoinFiles, warmCgroupMigration } from './cgroups';
 import { faultPoint } from './fault';
 import { load } from './container';
 import { E, HeziError, initFailureText } from './errors';
@@ -200,6 +200,9 @@ export interface ExecPlanInput {
   seccomp?: SeccompLoad | undefined;
   /** false: the container's user namespace denies setgroups(2) (/proc/<init>/setgroups) */
   setgroups?: boolean | undefined;
+  /** files the process writes "0" to at its CGROUP sync, moving itself into the container's v1
+   *  cgroups (selfJoinFiles in src/linux/cgroups/control.ts) */
+  cgroupJoinFiles?: readonly string[] | undefined;
 }
 
 /** The exec plan, in runc's order (nsexec join → setns init). */
@@ -213,6 +216,12 @@ export function compileExec(inp: ExecPlanInput): { ops: Op[] } {
   if (proc.oomScoreAdj !== undefined)
     ops.push(op.writeFile('/proc/self/oom_score_adj', String(proc.oomScoreAdj), `set oom_score_adj to ${proc.oomScoreAdj}`));
 
+  // the container's cgroup, joined first: the process still is the host's root in the host's
+  // mount namespace, where the cgroup files are (a joined user namespace could not open them)
+  ops.push(...affinityInitialOps(proc));
+  ops.push(op.sync(SyncTag.CGROUP, "join the container's cgroup"));
+  for (const f of inp.cgroupJoinFiles ?? []) ops.push(op.writeFile(f, '0', `join the container's cgroup: write ${f}`));
+
   const types = new Set((rec.config.linux?.namespaces ?? []).map((n) => n.type as NsType));
   for (const t of JOIN_ORDER) {
     if (!types.has(t)) continue;
@@ -225,8 +234,6 @@ export function compileExec(inp: ExecPlanInput): { ops: Op[] } {
   // container's init is chrooted, and so is this process (never a host cwd: CVE-2024-21626)
   if (!types.has('mount')) ops.push(op.chroot(rec.rootfs));
 
-  ops.push(...affinityInitialOps(proc));
-  ops.push(op.sync(SyncTag.CGROUP, "join the container's cgroup"));
   ops.push(...affinityResetOps(proc, true));
   ops.push(op.fork());
   ops.push(op.setsid());
@@ -321,7 +328,7 @@ async function execInContainer(store: StateStore, o: ExecOptions): Promise<numbe
     // only a user namespace can deny setgroups
     const userns = (rec.config.linux?.namespaces ?? []).some((x) => x.type === 'user');
     const setgroups = !userns || (require('./usermaps') as typeof import('./usermaps')).setgroupsAllowed(rec.pid);
-    plan = compileExec({ rec, process: proc, initPid: rec.pid, lastCap: lastCap(), preserveFds: o.preserveFds, consoleFd: con ? 5 + o.preserveFds : undefined, seccomp, setgroups }).ops;
+    plan = compileExec({ rec, process: proc, initPid: rec.pid, lastCap: lastCap(), preserveFds: o.preserveFds, consoleFd: con ? 5 + o.preserveFds : undefined, seccomp, setgroups, cgroupJoinFiles: cgroupPaths ? selfJoinFiles(cgroupPaths) : undefined }).ops;
     log.debug(`exec plan: ${plan.map((x, k) => `${k}:${x.code}`).join(' ')}`);
     spawned = n.spawnInit(initImage(), encodePlan(plan), [0, 1, 2], o.preserveFds, con ? [con.initFd] : []);
   } catch (e) {
@@ -371,7 +378,7 @@ async function execInContainer(store: StateStore, o: ExecOptions): Promise<numbe
       }
       if (msg.type === Msg.SYNC && msg.pid === SyncTag.CGROUP) {
         try {
-          if (cgroupPaths) joinCgroup(cgroupPaths, initPid);
+          if (cgroupPaths) joinCgroup(cgroupPaths, initPid, { selfJoinV1: true });
           if (rec.intelRdt) (require('./intelrdt') as typeof import('./intelrdt')).joinIntelRdt(rec.intelRdt, initPid);
           faultPoint('exec:cgroup');
         } catch (e) {

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { LinuxResources } from '../../spec';
+import { selfJoinFiles } from '../../src/linux/cgroups/control';
 import {
   DEFAULT_ALLOWED_DEVICES,
   blkioWeightToIoWeight,
@@ -84,6 +85,14 @@ describe('host layout', () => {
 });
 
 describe('cgroup paths', () => {
+  it('self-join files: one tasks file per v1 hierarchy (comounted controllers share one), never cgroup2', () => {
+    const paths = { cpu: '/sys/fs/cgroup/cpu,cpuacct/c1', cpuacct: '/sys/fs/cgroup/cpu,cpuacct/c1', memory: '/sys/fs/cgroup/memory/c1', '': '/sys/fs/cgroup/unified/c1' };
+    expect(selfJoinFiles(paths)).toEqual(['/sys/fs/cgroup/cpu,cpuacct/c1/tasks', '/sys/fs/cgroup/memory/c1/tasks']);
+    expect(selfJoinFiles({ '': '/sys/fs/cgroup/c1' })).toEqual([]);
+    // the freezer last: a process that joins a paused container stops there, in every other cgroup already
+    expect(selfJoinFiles({ freezer: '/f/c1', cpu: '/c/c1', pids: '/p/c1' })).toEqual(['/c/c1/tasks', '/p/c1/tasks', '/f/c1/tasks']);
+  });
+
   it('cleans like runc (a relative path cannot escape)', () => {
     expect(cleanPath('/a/../b//c/')).toBe('/b/c');
     expect(cleanPath('../../x')).toBe('x');

@@ -47,15 +47,29 @@ describe('plan compilation', () => {
 
   it('a new user namespace: unshare user, sync for maps, become root, then the rest', () => {
     const ops = plan(spec({ linux: { namespaces: [{ type: 'user' }, { type: 'mount' }], uidMappings: [{ containerID: 0, hostID: 1000, size: 1 }], gidMappings: [{ containerID: 0, hostID: 1000, size: 1 }] } } as Partial<Spec>));
-    // non-dumpable from the start (dumpable only for the maps); exec.fifo is opened first, while
-    // the init is still the host's root; after the cgroup sync the inherited CPU affinity is reset
+    // non-dumpable from the start (dumpable only for the maps); exec.fifo is opened and the cgroup
+    // placed first, while the init is still the host's root; the inherited CPU affinity is reset
     // (runc 1.3.1), then the fork
-    expect(codes(ops).slice(0, 12)).toEqual(['DUMPABLE', 'OPEN_FIFO', 'UNSHARE', 'DUMPABLE', 'SYNC', 'DUMPABLE', 'SETRESGID', 'SETRESUID', 'UNSHARE', 'SYNC', 'SCHED_SETAFFINITY', 'FORK']);
-    expect([ops[0], ops[3], ops[5]].map((o) => o?.args[0])).toEqual([{ int: 0 }, { int: 1 }, { int: 0 }]);
-    expect(ops[2]?.args[0]).toEqual({ int: 0x10000000 });
+    expect(codes(ops).slice(0, 12)).toEqual(['DUMPABLE', 'OPEN_FIFO', 'SYNC', 'UNSHARE', 'DUMPABLE', 'SYNC', 'DUMPABLE', 'SETRESGID', 'SETRESUID', 'UNSHARE', 'SCHED_SETAFFINITY', 'FORK']);
+    expect([ops[0], ops[4], ops[6]].map((o) => o?.args[0])).toEqual([{ int: 0 }, { int: 1 }, { int: 0 }]);
+    expect(ops[2]?.args[0]).toEqual({ int: 4 }); // SyncTag.CGROUP
+    expect(ops[3]?.args[0]).toEqual({ int: 0x10000000 });
     // in a user namespace devices are bind mounts, not mknod
     expect(codes(ops)).not.toContain('MKNOD');
     expect(ops.some((o) => o.code === 'MOUNT_AT' && o.what === 'bind mount device /dev/null')).toBe(true);
+  });
+
+  it('v1 cgroups: the init moves itself in ("0" to each tasks file) right after the CGROUP sync, before any namespace', () => {
+    const files = ['/sys/fs/cgroup/cpu,cpuacct/c1/tasks', '/sys/fs/cgroup/memory/c1/tasks'];
+    const s = spec({ linux: { namespaces: [{ type: 'user' }, { type: 'mount' }, { type: 'network', path: '/run/netns/x' }], uidMappings: [{ containerID: 0, hostID: 1000, size: 1 }], gidMappings: [{ containerID: 0, hostID: 1000, size: 1 }] } } as Partial<Spec>);
+    const ops = compile({ spec: s, bundle: '/b', rootfs: '/b/rootfs', fifo: '/run/hezi/x/exec.fifo', noPivot: false, preserveFds: 0, host, cgroupJoinFiles: files }).ops;
+    const sync = ops.findIndex((o) => o.code === 'SYNC' && (o.args[0] as { int: number }).int === 4);
+    const joins = ops.slice(sync + 1, sync + 3);
+    expect(joins.map((o) => [o.code, (o.args[0] as { str: string }).str, Buffer.from((o.args[1] as { bytes: Buffer }).bytes).toString()])).toEqual(files.map((f) => ['WRITE_FILE', f, '0']));
+    expect(joins.map((o) => o.what)).toEqual(files.map((f) => `join the container's cgroup: write ${f}`));
+    for (const c of ['SETNS', 'UNSHARE', 'FORK']) expect(idx(ops, c)).toBeGreaterThan(sync + 2);
+    // without the files (cgroup2, or no cgroups) the sync stays and nothing is written
+    expect(plan(s).filter((o) => o.code === 'WRITE_FILE' && (o.args[0] as { str: string }).str.endsWith('/tasks'))).toEqual([]);
   });
 
   it('joins namespaces by path before creating, user first and mount last', () => {

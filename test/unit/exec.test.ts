@@ -150,15 +150,23 @@ describe('exec: the plan', () => {
     const setns = ops.filter((o) => o.code === 'SETNS').map((o) => (o.args[0] as { str: string }).str);
     expect(setns).toEqual(['/proc/4242/ns/user', '/proc/4242/ns/uts', '/proc/4242/ns/net', '/proc/4242/ns/pid', '/proc/4242/ns/mnt']);
     // root of the joined user namespace before anything else
-    expect(codes(ops).slice(6, 8)).toEqual(['SETRESGID', 'SETRESUID']);
+    expect(codes(ops).slice(7, 9)).toEqual(['SETRESGID', 'SETRESUID']);
     expect(codes(ops)).not.toContain('CHROOT');
   });
 
-  it('CGROUP sync before the fork (pid namespace), then session, limits, the process, READY, EXEC', () => {
+  it('v1 cgroups: the process writes "0" to the tasks files right after the CGROUP sync, before it joins any namespace', () => {
+    const files = ['/sys/fs/cgroup/cpu/c1/tasks', '/sys/fs/cgroup/pids/c1/sub/tasks'];
+    const ops = compileExec({ rec: rec(['user', 'mount', 'pid']), process: { ...base, terminal: false }, initPid: 4242, lastCap: 40, preserveFds: 0, cgroupJoinFiles: files }).ops;
+    const sync = codes(ops).indexOf('SYNC');
+    expect(ops.slice(sync + 1, sync + 3).map((o) => [o.code, (o.args[0] as { str: string }).str, Buffer.from((o.args[1] as { bytes: Buffer }).bytes).toString()])).toEqual(files.map((f) => ['WRITE_FILE', f, '0']));
+    expect(codes(ops).indexOf('SETNS')).toBe(sync + 3);
+  });
+
+  it('CGROUP sync before the namespaces are joined and before the fork (pid namespace), then session, limits, the process, READY, EXEC', () => {
     const ops = plan(['pid', 'mount'], { ...base, terminal: false, rlimits: [{ type: 'RLIMIT_NOFILE', soft: 100, hard: 200 }] });
     const c = codes(ops);
     // the cwd as root, before no_new_privs and seccomp (CHDIR checks the cwd with getcwd, which a profile may deny)
-    const order = ['SETNS', 'SYNC', 'FORK', 'SETSID', 'JOIN_KEYRING', 'SETRLIMIT', 'CHDIR', 'NO_NEW_PRIVS', 'CLOSE_FDS', 'SETRESUID', 'CAPSET', 'LOOKUP_EXEC', 'READY', 'EXEC'];
+    const order = ['SYNC', 'SETNS', 'FORK', 'SETSID', 'JOIN_KEYRING', 'SETRLIMIT', 'CHDIR', 'NO_NEW_PRIVS', 'CLOSE_FDS', 'SETRESUID', 'CAPSET', 'LOOKUP_EXEC', 'READY', 'EXEC'];
     const pos = order.map((x) => c.indexOf(x as Op['code']));
     expect(pos.every((p) => p >= 0)).toBe(true);
     expect([...pos].sort((a, b) => a - b)).toEqual(pos);

@@ -24,6 +24,22 @@ export function uniqueDirs(paths: CgroupPaths): string[] {
 }
 
 /**
+ * The files through which a process moves itself into the v1 cgroups of `paths`: each hierarchy's
+ * `tasks`, to which the (single-threaded) process writes "0". The kernel moves the calling thread
+ * without the global cgroup_threadgroup_rwsem (Linux 6.1, "cgroup: Optimize single thread
+ * migration"), so the move does not wait for an RCU grace period as a write of a pid to
+ * cgroup.procs does (5 to 20 ms, once per quiet spell: the largest part of a create on v1). The
+ * cgroup2 directory is not here: it cannot be joined through cgroup.threads across domains.
+ * The freezer comes last: a process that joins a frozen cgroup (exec --ignore-paused) stops there
+ * until the container is resumed, and by then it is in every other cgroup.
+ */
+export function selfJoinFiles(paths: CgroupPaths): string[] {
+  const dirs = uniqueDirs(paths).filter((d) => d !== paths['']);
+  const freezer = paths['freezer'];
+  return [...dirs.filter((d) => d !== freezer), ...dirs.filter((d) => d === freezer)].map((d) => `${d}/tasks`);
+}
+
+/**
  * Remove one cgroup directory and its sub-cgroups, retrying while it is busy. rmdir comes first:
  * a cgroup with sub-cgroups refuses it (EBUSY), and only then is the directory listed (listing a
  * cgroup's directory costs more than removing it).

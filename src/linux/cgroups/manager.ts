@@ -181,7 +181,7 @@ export function createCgroups(
   resources: LinuxResources | undefined,
   devices: ReadonlyArray<{ type: string; major?: number | undefined; minor?: number | undefined }>,
   pid: number,
-  opts: { rootless?: boolean } = {},
+  opts: { rootless?: boolean; selfJoinV1?: boolean } = {},
 ): CgroupPaths {
   const layout = hostLayout();
   if (!layout.v1.length && !layout.unified) throw new HeziError('no cgroup hierarchy is mounted on this host');
@@ -213,7 +213,9 @@ export function createCgroups(
 
     applyResources(paths, resources, { mknod: mknodRules(devices), ...(opts.rootless ? { rootless: true } : {}) });
 
-    for (const dir of uniqueDirs(paths)) {
+    // selfJoinV1: the process moves itself into the v1 cgroups (it writes "0" to their tasks
+    // files, see selfJoinFiles); only the cgroup2 directory is joined from here
+    for (const dir of opts.selfJoinV1 ? (paths[''] === undefined ? [] : [paths['']]) : uniqueDirs(paths)) {
       try {
         writeFile(dir, 'cgroup.procs', String(pid));
       } catch (e) {
