@@ -80,9 +80,14 @@ const CGROUP2_SUPER_MAGIC = 0x63677270;
  * cgroup is the one /proc/self/cgroup names, used only when its cgroup.procs lists this process
  * and the fd to write is on cgroupfs. Only an optimization: any failure leaves it to warmCgroupMigration.
  */
+const SPAWNING = new Set(['create', 'run', 'exec', 'restore']);
+
 function warmCgroupsEarly(): void {
-  const cmd = commandOf(process.argv.slice(2));
-  if (cmd !== 'create' && cmd !== 'run' && cmd !== 'exec' && cmd !== 'restore') return;
+  const argv = process.argv.slice(2);
+  // the other commands (state, kill, start, delete...) do not pay for a parse here
+  if (!argv.some((a) => SPAWNING.has(a))) return;
+  const cmd = commandOf(argv);
+  if (cmd === undefined || !SPAWNING.has(cmd)) return;
   let own: string;
   try {
     own = fs.readFileSync('/proc/self/cgroup', 'utf8');

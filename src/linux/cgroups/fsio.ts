@@ -16,6 +16,32 @@ export function writeFile(dir: string, file: string, value: string): void {
   }
 }
 
+/**
+ * writeFile for a run of writes: consecutive writes to the same file share one open fd (each
+ * write(2) is still one value to the kernel: one device rule per write to devices.allow).
+ * close() when done.
+ */
+export class CgroupWriter {
+  private fd = -1;
+  private path = '';
+
+  write(dir: string, file: string, value: string): void {
+    const p = `${dir}/${file}`;
+    if (p !== this.path) {
+      this.close();
+      this.fd = fs.openSync(p, fs.constants.O_WRONLY);
+      this.path = p;
+    }
+    fs.writeSync(this.fd, value);
+  }
+
+  close(): void {
+    if (this.fd >= 0) fs.closeSync(this.fd);
+    this.fd = -1;
+    this.path = '';
+  }
+}
+
 export function readFile(dir: string, file: string): string | undefined {
   try {
     return fs.readFileSync(`${dir}/${file}`, 'latin1');

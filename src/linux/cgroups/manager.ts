@@ -18,7 +18,7 @@ import { Layout, controllerVersion, describeMode, dirOf, hostLayout, ownCgroups,
 import { containerDirs, innerPath } from './paths';
 import { PlanOptions, Probe, planResources } from './resources';
 import { CgroupPaths, uniqueDirs } from './control';
-import { exists, readFile, writeFile } from './fsio';
+import { CgroupWriter, exists, readFile, writeFile } from './fsio';
 
 export type { CgroupPaths } from './control';
 
@@ -59,6 +59,7 @@ export function applyResources(paths: CgroupPaths, resources: LinuxResources | u
   const layout = hostLayout();
   const plan = planResources(resources, probeFor(layout, paths), opts);
   const later: typeof plan.writes = [];
+  const out = new CgroupWriter();
   const run = (list: typeof plan.writes, final: boolean): void => {
     for (const wr of list) {
       const dir = dirFor(layout, paths, wr.ctrl);
@@ -68,7 +69,7 @@ export function applyResources(paths: CgroupPaths, resources: LinuxResources | u
         continue;
       }
       try {
-        writeFile(dir, wr.file, wr.value);
+        out.write(dir, wr.file, wr.value);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (wr.optional && (code === 'EINVAL' || code === 'EOPNOTSUPP' || code === 'ENOENT')) {
@@ -96,8 +97,12 @@ export function applyResources(paths: CgroupPaths, resources: LinuxResources | u
       }
     }
   };
-  run(plan.writes, false);
-  run(later, true);
+  try {
+    run(plan.writes, false);
+    run(later, true);
+  } finally {
+    out.close();
+  }
   if (plan.bpfDevices) {
     const dir = paths[''];
     if (dir === undefined) throw new HeziError('linux.resources.devices: the container has no cgroup v2 directory for the device program');
