@@ -25,7 +25,6 @@
 
 #include <algorithm>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "napi_errors.h"
@@ -65,7 +64,7 @@ Napi::Object WaitResultObject(Napi::Env env, pid_t pid, int st) {
   return r;
 }
 
-/* spawnInit(init: path | image, plan, stdio, preserveFds, extraFds?) → { pid, syncFd } */
+/* spawnInit(init: path | image, plan, stdio, preserveFds, extraFds?, cgroupFd?) → { pid, syncFd, intoCgroup } */
 Napi::Value SpawnInit(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   if (info.Length() < 4 || !(info[0].IsString() || info[0].IsBuffer()) || !info[1].IsBuffer() || !info[2].IsArray() || !IsInt(info[3]))
@@ -101,12 +100,18 @@ Napi::Value SpawnInit(const Napi::CallbackInfo &info) {
       extra[n_extra++] = (int)Int(v);
     }
   }
+  int cgroup_fd = -1;
+  if (info.Length() >= 6 && !info[5].IsUndefined()) {
+    if (!IsInt(info[5])) return ThrowType(env, "spawnInit: cgroupFd must be a number");
+    cgroup_fd = (int)Int(info[5]);
+  }
   hz_spawn_result r;
-  hz_spawn_init(path.c_str(), image, image_len, plan.Data(), plan.Length(), stdio, (int)Int(info[3]), extra, n_extra, &r);
+  hz_spawn_init(path.c_str(), image, image_len, plan.Data(), plan.Length(), stdio, (int)Int(info[3]), extra, n_extra, cgroup_fd, &r);
   if (r.err) return ThrowErrno(env, r.err, r.call);
   Napi::Object o = Napi::Object::New(env);
   o.Set("pid", Napi::Number::New(env, r.pid));
   o.Set("syncFd", Napi::Number::New(env, r.sync_fd));
+  o.Set("intoCgroup", Napi::Boolean::New(env, r.into_cgroup != 0));
   return o;
 }
 
@@ -314,22 +319,6 @@ Napi::Value Strerror(const Napi::CallbackInfo &info) {
   return Napi::String::New(env, errno_text((int)Int(info[0])));
 }
 
-/* warmCgroupLock(file): on a detached thread, write "0" (the writing process itself) to `file`, a
- * cgroup.procs of the cgroup this process is in: a move to where it already is. Nothing is
- * reported: it only makes the kernel's cgroup_threadgroup_rwsem pay its RCU grace period now. */
-Napi::Value WarmCgroupLock(const Napi::CallbackInfo &info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsString()) return ThrowType(env, "warmCgroupLock(file: string)");
-  std::string file = info[0].As<Napi::String>().Utf8Value();
-  std::thread([file]() {
-    int fd = open(file.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0) return;
-    if (write(fd, "0", 1) < 0) { /* not ours to report */ }
-    close(fd);
-  }).detach();
-  return env.Undefined();
-}
-
 Napi::Value Umount2(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsString()) return ThrowType(env, "umount2(path: string, flags: number)");
@@ -430,7 +419,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("flock", Napi::Function::New(env, Flock, "flock"));
   exports.Set("strerror", Napi::Function::New(env, Strerror, "strerror"));
   exports.Set("umount2", Napi::Function::New(env, Umount2, "umount2"));
-  exports.Set("warmCgroupLock", Napi::Function::New(env, WarmCgroupLock, "warmCgroupLock"));
   exports.Set("readFileInRoot", Napi::Function::New(env, ReadFileInRoot, "readFileInRoot"));
   exports.Set("mount", Napi::Function::New(env, Mount, "mount"));
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen, "pidfdOpen"));

@@ -19,11 +19,7 @@ import makeParsers from '../build/spec-parsers.js';
 import * as checks from '../spec/checks';
 import { installParsers } from './config/parsers';
 import { Native, setNativeSource } from './native/addon';
-import { GLOBAL_OPTIONS } from './cli/globals';
-import { parseArgs } from './cli/args';
-import { fs } from './native/fs';
 import { libc } from './native/libc';
-import { markCgroupsWarmed } from './runtime/warm';
 
 declare const Bun: {
   file(p: string | number): { bytes(): Promise<Uint8Array> };
@@ -57,88 +53,6 @@ function loadAddon(): Native {
     c.close(fd);
   }
 }
-
-/** The command named on the command line, as main.ts will parse it; undefined on a bad flag. */
-function commandOf(argv: string[]): string | undefined {
-  try {
-    return parseArgs(argv, GLOBAL_OPTIONS, 1).positionals[0];
-  } catch {
-    return undefined;
-  }
-}
-
-const CGROUP_SUPER_MAGIC = 0x27e0eb;
-const CGROUP2_SUPER_MAGIC = 0x63677270;
-
-/**
- * The kernel's wait before the first cgroup migration (an RCU grace period, 5 to 20 ms here: see
- * warmCgroupMigration in src/runtime/cgroups.ts), started as the very first thing of the commands
- * that move a process into a cgroup, ~2 ms sooner than the addon could (it is not loaded yet):
- * hezi moves itself into the cgroup it is in (a no-op that takes the migration lock) on a thread
- * of its own. The thread is libc's: `fclose` of a stdio stream holding the one buffered byte "0"
- * (glibc unlinks the stream before flushing it, so exit never flushes it a second time). The
- * cgroup is the one /proc/self/cgroup names, used only when its cgroup.procs lists this process
- * and the fd to write is on cgroupfs. Only an optimization: any failure leaves it to warmCgroupMigration.
- */
-const SPAWNING = new Set(['create', 'run', 'exec', 'restore']);
-
-function warmCgroupsEarly(): void {
-  const argv = process.argv.slice(2);
-  // the other commands (state, kill, start, delete...) do not pay for a parse here
-  if (!argv.some((a) => SPAWNING.has(a))) return;
-  const cmd = commandOf(argv);
-  if (cmd === undefined || !SPAWNING.has(cmd)) return;
-  let own: string;
-  try {
-    own = fs.readFileSync('/proc/self/cgroup', 'utf8');
-  } catch {
-    return;
-  }
-  // cgroup2 only: the init moves itself into v1 cgroups without the global lock (selfJoinFiles in
-  // src/linux/cgroups/control.ts), and a warm-up on v1 would hold cgroup_mutex, which that move
-  // and the mkdirs need, for the whole grace period
-  const dirs: string[] = [];
-  for (const line of own.split('\n')) {
-    const m = /^0::(\/.*)$/.exec(line);
-    if (!m) continue;
-    const rel = m[1] === '/' ? '' : m[1]!;
-    dirs.push(`/sys/fs/cgroup/unified${rel}`, `/sys/fs/cgroup${rel}`);
-  }
-  const c = libc();
-  const cstr = (t: string): Uint8Array => new TextEncoder().encode(`${t}\0`);
-  const statfs = new BigInt64Array(16); // struct statfs: f_type first
-  const pid = String(process.pid);
-  for (const dir of dirs) {
-    const file = `${dir}/cgroup.procs`;
-    let fd: number;
-    try {
-      if (!fs.readFileSync(file, 'utf8').split('\n').includes(pid)) continue;
-      fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_NOFOLLOW); // CLOEXEC, no O_CREAT
-    } catch {
-      continue;
-    }
-    const type = c.fstatfs(fd, statfs) === 0 ? Number(statfs[0]) : 0;
-    if (type !== CGROUP_SUPER_MAGIC && type !== CGROUP2_SUPER_MAGIC) {
-      fs.closeSync(fd);
-      continue;
-    }
-    const fp = c.fdopen(fd, cstr('w'));
-    if (!fp) {
-      fs.closeSync(fd);
-      continue;
-    }
-    const fclose = c.dlsym(null, cstr('fclose'));
-    // a pthread_t's storage: the thread is never joined, the process ends long before it matters
-    if (c.fputc(0x30 /* "0" */, fp) !== 0x30 || !fclose || c.pthread_create(new BigUint64Array(1), null, fclose, fp) !== 0) {
-      c.fclose(fp);
-      continue;
-    }
-    markCgroupsWarmed();
-    return;
-  }
-}
-
-warmCgroupsEarly();
 
 setNativeSource({
   addon: loadAddon,

@@ -42,7 +42,9 @@ export interface Native {
     preserveFds: number,
     /** placed at 5+preserveFds, 6+preserveFds, ... in the init (at most 4), e.g. the console socket */
     extraFds?: number[],
-  ): { pid: number; syncFd: number };
+    /** a cgroup2 directory (O_RDONLY|O_DIRECTORY): the init is born there (clone3 CLONE_INTO_CGROUP) */
+    cgroupFd?: number,
+  ): { pid: number; syncFd: number; /** born in cgroupFd; false where the kernel cannot (then move it) */ intoCgroup: boolean };
   /** Blocking receive of one message; null on EOF; throws ETIMEDOUT after timeoutMs (-1: forever). */
   recvMsg(fd: number, timeoutMs: number): InitMsg | null;
   sendMsg(fd: number, type: number, payload?: Buffer): void;
@@ -55,11 +57,6 @@ export interface Native {
   flock(fd: number, op: 'sh' | 'ex' | 'un', nonblock: boolean): void;
   /** libc's strerror text, e.g. "Operation not permitted" */
   strerror(errno: number): string;
-  /**
-   * On a detached thread, write "0" (this process) to `file`, the cgroup.procs of a cgroup this
-   * process is in; errors are ignored. See warmCgroupMigration (src/runtime/cgroups.ts).
-   */
-  warmCgroupLock(file: string): void;
   /** umount2(path, flags) */
   umount2(path: string, flags: number): void;
   /**

@@ -2,7 +2,6 @@
  * libc through bun:ffi, for the standalone executable (Bun only): the few calls the hot commands
  * make (src/native/fs.ts) and the memfd the embedded addon is loaded from (src/standalone.ts).
  * Opened once per process, on first use; ~0.3 ms, a third of what Bun's node:fs costs to load.
- * (src/standalone.ts also makes a thread with it: see warmCgroupsEarly there.)
  * Every symbol is a plain C call: no policy, no wording (fs.ts words errors as node:fs does).
  */
 
@@ -21,7 +20,6 @@ const SYMBOLS = {
   fsync: sig(['i32'], 'i32'),
   access: sig(['ptr', 'i32'], 'i32'),
   statx: sig(['i32', 'ptr', 'i32', 'u32', 'ptr'], 'i32'),
-  fstatfs: sig(['i32', 'ptr'], 'i32'),
   mkdir: sig(['ptr', 'u32'], 'i32'),
   rmdir: sig(['ptr'], 'i32'),
   unlink: sig(['ptr'], 'i32'),
@@ -33,12 +31,6 @@ const SYMBOLS = {
   flock: sig(['i32', 'i32'], 'i32'),
   poll: sig(['ptr', 'u64', 'i32'], 'i32'),
   memfd_create: sig(['ptr', 'u32'], 'i32'),
-  // the early cgroup warm-up of src/standalone.ts: a stdio stream closed on a thread of its own
-  fdopen: sig(['i32', 'ptr'], 'ptr'),
-  fputc: sig(['i32', 'ptr'], 'i32'),
-  fclose: sig(['ptr'], 'i32'),
-  dlsym: sig(['ptr', 'ptr'], 'ptr'),
-  pthread_create: sig(['ptr', 'ptr', 'ptr', 'ptr'], 'i32'),
   __errno_location: sig([], 'ptr'),
   strerror: sig(['i32'], 'cstring'),
   strerrorname_np: sig(['i32'], 'cstring'),

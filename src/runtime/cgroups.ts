@@ -9,17 +9,17 @@
  * the runtime's own cgroup in each hierarchy, like runc with cgroupfs. With --systemd-cgroup,
  * "slice:prefix:name" is mapped to the cgroupfs directories systemd would use (no dbus).
  */
-import { cgroupsWarmed } from './warm';
 import { fs } from '../native/fs';
 import * as path from '../linux/path';
 import type { LinuxResources, Spec } from '../../spec';
 import { CgroupPaths, destroyCgroups, uniqueDirs } from '../linux/cgroups/control';
-import { cgroupDirsFor, createCgroups } from '../linux/cgroups/manager';
+import { CgroupJoin, cgroupDirsFor, createCgroups, joinedDirs } from '../linux/cgroups/manager';
 import { writeFile } from '../linux/cgroups/fsio';
 import { HeziError, sysText } from './errors';
 import { log } from './log';
 
 export type { CgroupPaths } from '../linux/cgroups/control';
+export type { CgroupJoin } from '../linux/cgroups/manager';
 
 let systemdDriver: boolean | undefined;
 
@@ -39,11 +39,11 @@ function systemdRequested(): boolean {
 }
 
 /**
- * Create the container's cgroup(s), apply linux.resources, move `pid` in. Returns controller → dir.
- * selfJoinV1: `pid` moves itself into the v1 cgroups (the init's plan writes "0" to the files
- * selfJoinFiles names, right after this); only the cgroup2 directory is joined here.
+ * Create the container's cgroup(s), apply linux.resources, move `pid` in (o.join: which of the
+ * moves happen here, see CgroupJoin; the init's plan makes the v1 ones itself, writing "0" to the
+ * files selfJoinFiles names). Returns controller → dir.
  */
-export function setupCgroup(id: string, spec: Spec, pid: number, o: { selfJoinV1?: boolean } = {}): Record<string, string> {
+export function setupCgroup(id: string, spec: Spec, pid: number, o: { join?: CgroupJoin } = {}): Record<string, string> {
   const rootless = (process.geteuid?.() ?? 0) !== 0;
   return createCgroups(id, spec.linux?.cgroupsPath, systemdRequested(), spec.linux?.resources, spec.linux?.devices ?? [], pid, { rootless, ...o });
 }
@@ -51,11 +51,23 @@ export function setupCgroup(id: string, spec: Spec, pid: number, o: { selfJoinV1
 export { selfJoinFiles } from '../linux/cgroups/control';
 
 /**
- * Move `pid` into existing cgroup directories (exec: the container's, or its sub-cgroups).
- * selfJoinV1: `pid` moves itself into the v1 ones (selfJoinFiles); only cgroup2 is joined here.
+ * The cgroup2 directory of `paths`, opened for spawnInit to start a process in (clone3
+ * CLONE_INTO_CGROUP): the process is born there, with no migration (which would take the global
+ * cgroup_threadgroup_rwsem and wait for an RCU grace period). -1 when there is none.
  */
-export function joinCgroup(paths: Record<string, string>, pid: number, o: { selfJoinV1?: boolean } = {}): void {
-  for (const dir of o.selfJoinV1 ? (paths[''] === undefined ? [] : [paths['']]) : uniqueDirs(paths)) {
+export function openCgroup2(paths: Record<string, string> | undefined): number {
+  const dir = paths?.[''];
+  if (dir === undefined) return -1;
+  try {
+    return fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+  } catch (e) {
+    throw new HeziError(`join the container's cgroup: open ${dir}: ${sysText(e)}`);
+  }
+}
+
+/** Move `pid` into existing cgroup directories (exec: the container's, or its sub-cgroups); o.join as for setupCgroup. */
+export function joinCgroup(paths: Record<string, string>, pid: number, o: { join?: CgroupJoin } = {}): void {
+  for (const dir of joinedDirs(paths, o.join ?? 'all')) {
     try {
       writeFile(dir, 'cgroup.procs', String(pid));
     } catch (e) {
@@ -76,30 +88,6 @@ export function destroyCgroup(paths: Record<string, string>): void {
  */
 export function plannedCgroupPaths(id: string, spec: Spec): CgroupPaths {
   return cgroupDirsFor(id, spec.linux?.cgroupsPath, systemdRequested());
-}
-
-/**
- * Start the kernel's wait for a cgroup migration now, on another thread. Moving a process between
- * cgroups (v1, and v2 without favordynmods) takes the global cgroup_threadgroup_rwsem for writing,
- * and when nobody has done that lately the kernel first waits for an RCU grace period: 5 to 20 ms
- * here, the largest part of a create. Moving hezi into the cgroup it is already in (a no-op) on a
- * thread of the addon pays that wait while create reads and checks the config; the real migration
- * a few milliseconds later finds the lock in its fast state (measured: 0.5 ms instead of 7).
- * Only an optimization: any failure is ignored.
- */
-export function warmCgroupMigration(): void {
-  if (cgroupsWarmed()) return; // started by the executable's entry (src/standalone.ts)
-  try {
-    const { dirOf, hostLayout, ownCgroups, ownPath } = require('../linux/cgroups/host') as typeof import('../linux/cgroups/host');
-    const l = hostLayout();
-    // only a join through cgroup2's cgroup.procs waits: the v1 joins are the init's own (selfJoinFiles)
-    const h = l.unified;
-    if (!h) return;
-    const { native } = require('../native/addon') as typeof import('../native/addon');
-    native().warmCgroupLock(`${dirOf(h, ownPath(ownCgroups('self'), h))}/cgroup.procs`);
-  } catch {
-    /* no cgroups we can see: nothing to warm */
-  }
 }
 
 /** Limits that need the container's own cgroup (runc ignores device rules for rootless containers). */

@@ -15,7 +15,7 @@ import { procStat } from '../linux/proc';
 import { compile, Plan } from '../plan/compile';
 import { encodePlan } from '../plan/encode';
 import { SyncTag } from '../plan/ops';
-import { cgroupsForContainer, destroyCgroup, plannedCgroupPaths, selfJoinFiles, setupCgroup, warmCgroupMigration } from './cgroups';
+import { cgroupsForContainer, destroyCgroup, joinCgroup, openCgroup2, plannedCgroupPaths, selfJoinFiles, setupCgroup } from './cgroups';
 import { HeziError, errnoText, initFailureText } from './errors';
 import { hookState, runHooks, runHooksWarnOnly } from './hooks';
 import { readHost } from './host';
@@ -58,7 +58,6 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
   const id = validateId(o.id);
   const bundle = path.resolve(o.bundle);
   if (store.exists(id)) throw new HeziError('container with given ID already exists');
-  warmCgroupMigration(); // the cgroup join below, much sooner (see there)
   let spec = loadConfig(bundle);
   checkTerminal(spec.process?.terminal === true, !o.attachTerminal, o.consoleSocket);
   const rootfs = fs.realpathSync(path.resolve(bundle, spec.root?.path ?? 'rootfs'));
@@ -115,13 +114,6 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
       bundle,
       annotations: spec.annotations,
     };
-    const { pid, syncFd } = n.spawnInit(initImage(), encodePlan(plan.ops), [0, 1, 2], o.preserveFds, con ? [con.initFd] : []);
-    if (con) {
-      closeFdQuietly(con.initFd); // the init has its copy
-      con.initFd = -1;
-    }
-    initPid = pid;
-    faultPoint('create:spawned');
     // the record exists from here on (creating): what a delete --force needs if this command dies
     const record: ContainerRecord = {
       ociVersion: spec.ociVersion,
@@ -136,9 +128,37 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
       config: spec,
       ...(Object.keys(plannedCgroups).length ? { cgroupPaths: plannedCgroups } : {}),
       creating: true,
-      initPid: pid,
-      initStartTime: procStat(pid)?.startTime ?? '',
+      initPid: 0,
+      initStartTime: '',
     };
+    // the cgroups come before the init, which is born in the cgroup2 directory (no migration) and
+    // moves itself into the v1 ones (selfJoinFiles); the record first names them for a delete --force
+    let cgroupPaths: Record<string, string> | undefined;
+    cleanup.push(() => {
+      if (cgroupPaths) destroyCgroup(cgroupPaths);
+    });
+    if (withCgroups) {
+      store.write(record);
+      faultPoint('create:recorded-cgroups');
+      cgroupPaths = setupCgroup(id, spec, 0, { join: 'none' });
+      faultPoint('create:cgroups');
+    }
+    const cgroupFd = openCgroup2(cgroupPaths);
+    let spawned: { pid: number; syncFd: number; intoCgroup: boolean };
+    try {
+      spawned = n.spawnInit(initImage(), encodePlan(plan.ops), [0, 1, 2], o.preserveFds, con ? [con.initFd] : [], cgroupFd >= 0 ? cgroupFd : undefined);
+    } finally {
+      if (cgroupFd >= 0) closeQuietly(cgroupFd);
+    }
+    const { pid, syncFd } = spawned;
+    if (con) {
+      closeFdQuietly(con.initFd); // the init has its copy
+      con.initFd = -1;
+    }
+    initPid = pid;
+    faultPoint('create:spawned');
+    record.initPid = pid;
+    record.initStartTime = procStat(pid)?.startTime ?? '';
     store.write(record);
     faultPoint('create:recorded');
     cleanup.unshift(() => {
@@ -158,10 +178,6 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
       }
     });
 
-    let cgroupPaths: Record<string, string> | undefined;
-    cleanup.push(() => {
-      if (cgroupPaths) destroyCgroup(cgroupPaths);
-    });
     let intelRdt: import('./intelrdt').RdtRecord | undefined;
     cleanup.push(() => {
       if (intelRdt) (require('./intelrdt') as typeof import('./intelrdt')).destroyIntelRdt(intelRdt);
@@ -216,8 +232,9 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
         continue;
       }
       if (msg.type === Msg.SYNC && msg.pid === SyncTag.CGROUP) {
-        if (withCgroups) cgroupPaths = setupCgroup(id, spec, initPid, { selfJoinV1: true });
-        faultPoint('create:cgroups');
+        // a kernel without CLONE_INTO_CGROUP: the cgroup2 move is ours
+        if (cgroupPaths && !spawned.intoCgroup) joinCgroup(cgroupPaths, initPid, { join: 'cgroup2' });
+        faultPoint('create:joined');
         const rdt = spec.linux?.intelRdt;
         if (rdt) {
           intelRdt = (require('./intelrdt') as typeof import('./intelrdt')).setupIntelRdt(id, rdt, initPid);

@@ -24,7 +24,7 @@ import { affinityFinalOps, affinityInitialOps, affinityResetOps, memoryPolicyOps
 import { execLabelOps, keyringLabelOps } from '../plan/labels';
 import { encodePlan } from '../plan/encode';
 import { Op, SyncTag, op } from '../plan/ops';
-import { joinCgroup, selfJoinFiles, warmCgroupMigration } from './cgroups';
+import { joinCgroup, openCgroup2, selfJoinFiles } from './cgroups';
 import { faultPoint } from './fault';
 import { load } from './container';
 import { E, HeziError, initFailureText } from './errors';
@@ -302,8 +302,6 @@ async function execInContainer(store: StateStore, o: ExecOptions): Promise<numbe
   if (status === 'stopped') throw new HeziError('cannot exec in a stopped container');
   if (status === 'paused' && !o.ignorePaused) throw new HeziError('cannot exec in a paused container (use --ignore-paused to override)');
 
-  if (rec.cgroupPaths) warmCgroupMigration(); // the cgroup join below, much sooner (see there)
-
   // 2. the process
   let proc = execProcessSpec(rec, o);
   checkTerminal(proc.terminal === true, o.detach, o.consoleSocket);
@@ -322,7 +320,7 @@ async function execInContainer(store: StateStore, o: ExecOptions): Promise<numbe
   if (!o.detach) n.setChildSubreaper(true);
   const pidfdSock = o.pidfdSocket ? (require('./pidfd') as typeof import('./pidfd')).connectPidfdSocket(o.pidfdSocket) : -1;
   const con = openConsole(proc.terminal === true, o.consoleSocket);
-  let spawned: { pid: number; syncFd: number };
+  let spawned: { pid: number; syncFd: number; intoCgroup: boolean };
   let plan: Op[];
   try {
     // only a user namespace can deny setgroups
@@ -330,7 +328,13 @@ async function execInContainer(store: StateStore, o: ExecOptions): Promise<numbe
     const setgroups = !userns || (require('./usermaps') as typeof import('./usermaps')).setgroupsAllowed(rec.pid);
     plan = compileExec({ rec, process: proc, initPid: rec.pid, lastCap: lastCap(), preserveFds: o.preserveFds, consoleFd: con ? 5 + o.preserveFds : undefined, seccomp, setgroups, cgroupJoinFiles: cgroupPaths ? selfJoinFiles(cgroupPaths) : undefined }).ops;
     log.debug(`exec plan: ${plan.map((x, k) => `${k}:${x.code}`).join(' ')}`);
-    spawned = n.spawnInit(initImage(), encodePlan(plan), [0, 1, 2], o.preserveFds, con ? [con.initFd] : []);
+    // born in the container's cgroup2 directory (no migration); the v1 ones it joins itself
+    const cgroupFd = openCgroup2(cgroupPaths);
+    try {
+      spawned = n.spawnInit(initImage(), encodePlan(plan), [0, 1, 2], o.preserveFds, con ? [con.initFd] : [], cgroupFd >= 0 ? cgroupFd : undefined);
+    } finally {
+      if (cgroupFd >= 0) closeQuietly(cgroupFd);
+    }
   } catch (e) {
     closeQuietly(con?.recvFd);
     throw e;
@@ -378,7 +382,8 @@ async function execInContainer(store: StateStore, o: ExecOptions): Promise<numbe
       }
       if (msg.type === Msg.SYNC && msg.pid === SyncTag.CGROUP) {
         try {
-          if (cgroupPaths) joinCgroup(cgroupPaths, initPid, { selfJoinV1: true });
+          // a kernel without CLONE_INTO_CGROUP: the cgroup2 move is ours
+          if (cgroupPaths && !spawned.intoCgroup) joinCgroup(cgroupPaths, initPid, { join: 'cgroup2' });
           if (rec.intelRdt) (require('./intelrdt') as typeof import('./intelrdt')).joinIntelRdt(rec.intelRdt, initPid);
           faultPoint('exec:cgroup');
         } catch (e) {

@@ -115,6 +115,19 @@ export function applyResources(paths: CgroupPaths, resources: LinuxResources | u
   }
 }
 
+/**
+ * Who moves the process in: 'all' here (pid to every cgroup.procs); 'cgroup2' here only the cgroup2
+ * directory (the process moves itself into the v1 ones: selfJoinFiles); 'none' nothing here (it
+ * is also born in the cgroup2 directory: clone3 CLONE_INTO_CGROUP).
+ */
+export type CgroupJoin = 'all' | 'cgroup2' | 'none';
+
+export function joinedDirs(paths: CgroupPaths, join: CgroupJoin): string[] {
+  if (join === 'all') return uniqueDirs(paths);
+  if (join === 'cgroup2' && paths[''] !== undefined) return [paths['']];
+  return [];
+}
+
 /** mkdir -p, returning the directories it made (outermost first). */
 function mkdirs(dir: string): string[] {
   const made: string[] = [];
@@ -186,7 +199,7 @@ export function createCgroups(
   resources: LinuxResources | undefined,
   devices: ReadonlyArray<{ type: string; major?: number | undefined; minor?: number | undefined }>,
   pid: number,
-  opts: { rootless?: boolean; selfJoinV1?: boolean } = {},
+  opts: { rootless?: boolean; join?: CgroupJoin } = {},
 ): CgroupPaths {
   const layout = hostLayout();
   if (!layout.v1.length && !layout.unified) throw new HeziError('no cgroup hierarchy is mounted on this host');
@@ -218,9 +231,7 @@ export function createCgroups(
 
     applyResources(paths, resources, { mknod: mknodRules(devices), ...(opts.rootless ? { rootless: true } : {}) });
 
-    // selfJoinV1: the process moves itself into the v1 cgroups (it writes "0" to their tasks
-    // files, see selfJoinFiles); only the cgroup2 directory is joined from here
-    for (const dir of opts.selfJoinV1 ? (paths[''] === undefined ? [] : [paths['']]) : uniqueDirs(paths)) {
+    for (const dir of joinedDirs(paths, opts.join ?? 'all')) {
       try {
         writeFile(dir, 'cgroup.procs', String(pid));
       } catch (e) {
