@@ -437,7 +437,9 @@ void hz_spawn_init(const char *init_path, const uint8_t *init_image, size_t init
   syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, 8);
   long pid = -1;
   int clone_errno = ENOSYS;
+  const char *clone_call = "clone";
   if (cgroup_fd >= 0) {
+    clone_call = "clone3";
     pid = spawn_into_cgroup(c, stack, cgroup_fd);
     clone_errno = errno;
     if (pid > 0) out->into_cgroup = 1;
@@ -445,6 +447,7 @@ void hz_spawn_init(const char *init_path, const uint8_t *init_image, size_t init
   if (pid < 0 && (clone_errno == ENOSYS || clone_errno == EINVAL || clone_errno == E2BIG)) {
     pid = clone(child_entry, static_cast<char *>(stack) + kChildStack, CLONE_VM | CLONE_VFORK | SIGCHLD, &c);
     clone_errno = errno;
+    clone_call = "clone";
   }
   syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, nullptr, 8);
   munmap(stack, kChildStack); /* the child has exec'd or exited: CLONE_VFORK waited for that */
@@ -456,7 +459,7 @@ void hz_spawn_init(const char *init_path, const uint8_t *init_image, size_t init
   if (pid < 0) {
     close(sv[0]);
     close(ep[0]);
-    return set_err(out, clone_errno, "clone");
+    return set_err(out, clone_errno, clone_call);
   }
 
   /* EOF: the exec happened (the pipe was CLOEXEC); 8 bytes: {step, errno} */

@@ -90,6 +90,12 @@ export function plannedCgroupPaths(id: string, spec: Spec): CgroupPaths {
   return cgroupDirsFor(id, spec.linux?.cgroupsPath, systemdRequested());
 }
 
+/** A spawnInit failure of the clone3 into the cgroup2 directory of `paths`, worded as the join it is. */
+export function spawnIntoCgroupError(e: unknown, paths: Record<string, string> | undefined): unknown {
+  if ((e as { syscall?: string } | null)?.syscall !== 'clone3' || paths?.[''] === undefined) return e;
+  return new HeziError(`join the container's cgroup: clone3 into ${paths['']}: ${sysText(e)}`);
+}
+
 /** Limits that need the container's own cgroup (runc ignores device rules for rootless containers). */
 export function resourcesNeedCgroups(r: LinuxResources | undefined): boolean {
   return Object.entries(r ?? {}).some(([k, v]) => k !== 'devices' && v !== undefined && !(typeof v === 'object' && v !== null && Object.keys(v).length === 0));

@@ -15,7 +15,7 @@ import { procStat } from '../linux/proc';
 import { compile, Plan } from '../plan/compile';
 import { encodePlan } from '../plan/encode';
 import { SyncTag } from '../plan/ops';
-import { cgroupsForContainer, destroyCgroup, joinCgroup, openCgroup2, plannedCgroupPaths, selfJoinFiles, setupCgroup } from './cgroups';
+import { cgroupsForContainer, destroyCgroup, joinCgroup, openCgroup2, plannedCgroupPaths, selfJoinFiles, setupCgroup, spawnIntoCgroupError } from './cgroups';
 import { HeziError, errnoText, initFailureText } from './errors';
 import { hookState, runHooks, runHooksWarnOnly } from './hooks';
 import { readHost } from './host';
@@ -147,6 +147,8 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
     let spawned: { pid: number; syncFd: number; intoCgroup: boolean };
     try {
       spawned = n.spawnInit(initImage(), encodePlan(plan.ops), [0, 1, 2], o.preserveFds, con ? [con.initFd] : [], cgroupFd >= 0 ? cgroupFd : undefined);
+    } catch (e) {
+      throw spawnIntoCgroupError(e, cgroupPaths);
     } finally {
       if (cgroupFd >= 0) closeQuietly(cgroupFd);
     }

@@ -24,7 +24,7 @@ import { affinityFinalOps, affinityInitialOps, affinityResetOps, memoryPolicyOps
 import { execLabelOps, keyringLabelOps } from '../plan/labels';
 import { encodePlan } from '../plan/encode';
 import { Op, SyncTag, op } from '../plan/ops';
-import { joinCgroup, openCgroup2, selfJoinFiles } from './cgroups';
+import { joinCgroup, openCgroup2, selfJoinFiles, spawnIntoCgroupError } from './cgroups';
 import { faultPoint } from './fault';
 import { load } from './container';
 import { E, HeziError, initFailureText } from './errors';
@@ -332,6 +332,8 @@ async function execInContainer(store: StateStore, o: ExecOptions): Promise<numbe
     const cgroupFd = openCgroup2(cgroupPaths);
     try {
       spawned = n.spawnInit(initImage(), encodePlan(plan), [0, 1, 2], o.preserveFds, con ? [con.initFd] : [], cgroupFd >= 0 ? cgroupFd : undefined);
+    } catch (e) {
+      throw spawnIntoCgroupError(e, cgroupPaths);
     } finally {
       if (cgroupFd >= 0) closeQuietly(cgroupFd);
     }
