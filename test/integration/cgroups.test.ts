@@ -12,6 +12,7 @@ import { expect, it } from 'vitest';
 import {
   Spec,
   cgroupDirsNamed,
+  createContainer,
   createOk,
   describeResult,
   describeRoot,
@@ -289,6 +290,29 @@ describeRoot('cgroups (v1 / hybrid host)', () => {
     expect(r.stderr).toMatch(/cpuset\.cpus/);
     expect(r.stderr).toMatch(/invalid argument|numerical result out of range/i);
     if (!isRunc()) expect(r.stderr).toContain('linux.resources.cpu.cpus: write cpuset.cpus');
+  });
+
+  itRuncFails('runc words the kernel\'s refusal as a cgroup.procs write', 'a cgroup2 directory that may hold no process (controllers in its subtree_control) fails create, worded as the join, and leaves nothing', () => {
+    // the hybrid layout's cgroup2 (hugetlb enabled at its root): the container's directory given as
+    // an existing cgroup with a controller enabled for its children cannot take the init (EBUSY)
+    const unified = '/sys/fs/cgroup/unified';
+    const ctrls = fs.existsSync(path.join(unified, 'cgroup.subtree_control')) ? read(unified, 'cgroup.subtree_control').split(/\s+/).filter(Boolean) : [];
+    if (!ctrls.length) throw new Error(`this test needs the hybrid cgroup2 at ${unified} with a controller enabled at its root`);
+    const id = newId();
+    const dir = path.join(unified, `hezi-busy-${id}`);
+    fs.mkdirSync(dir);
+    try {
+      fs.writeFileSync(path.join(dir, 'cgroup.subtree_control'), `+${ctrls[0]}`);
+      const c = createContainer((s) => void (s.linux.cgroupsPath = `/hezi-busy-${id}`), sleeper, { id });
+      expect(c.result.status).not.toBe(0);
+      expect(c.result.stderr).toContain(`join the container's cgroup: clone3 into ${dir}: device or resource busy`);
+      expect(c.result.stderr.trim().split('\n')).toHaveLength(1);
+      expectNothingLeftBehind({ id: c.id, bundle: c.bundle.dir });
+      // the container's cgroups are gone in every hierarchy (the failed create removes them, as runc's destroy does)
+      for (const k of ['memory', 'pids', 'freezer']) expect(fs.existsSync(path.join(v1Mount(k)!, `hezi-busy-${id}`))).toBe(false);
+    } finally {
+      if (fs.existsSync(dir)) fs.rmdirSync(dir);
+    }
   });
 
   it('delete removes the cgroup directories; an absolute cgroupsPath is used as is', () => {
