@@ -128,18 +128,19 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
       config: spec,
       ...(Object.keys(plannedCgroups).length ? { cgroupPaths: plannedCgroups } : {}),
       creating: true,
-      initPid: 0,
-      initStartTime: '',
     };
+    // written before the cgroups exist, so that a delete --force finds them. The init's pid is not
+    // in it: until the init sends PID (the next write) it is blocked on the sync socket or about to
+    // write to it, and ends by itself when this command does
+    store.write(record);
+    faultPoint('create:recorded');
     // the cgroups come before the init, which is born in the cgroup2 directory (no migration) and
-    // moves itself into the v1 ones (selfJoinFiles); the record first names them for a delete --force
+    // moves itself into the v1 ones (selfJoinFiles)
     let cgroupPaths: Record<string, string> | undefined;
     cleanup.push(() => {
       if (cgroupPaths) destroyCgroup(cgroupPaths);
     });
     if (withCgroups) {
-      store.write(record);
-      faultPoint('create:recorded-cgroups');
       cgroupPaths = setupCgroup(id, spec, 0, { join: 'none' });
       faultPoint('create:cgroups');
     }
@@ -159,10 +160,6 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
     }
     initPid = pid;
     faultPoint('create:spawned');
-    record.initPid = pid;
-    record.initStartTime = procStat(pid)?.startTime ?? '';
-    store.write(record);
-    faultPoint('create:recorded');
     cleanup.unshift(() => {
       try {
         fs.closeSync(syncFd);

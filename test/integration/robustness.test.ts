@@ -36,7 +36,7 @@ import {
 } from '../support/bundle';
 
 /** the numbered points of create (src/runtime/create.ts) and the sync tags it answers (src/plan/ops.ts) */
-const CREATE_POINTS = ['create:dir', 'create:recorded-cgroups', 'create:cgroups', 'create:spawned', 'create:recorded', 'create:sync-4', 'create:joined', 'create:pid', 'create:ready', 'create:recorded-created'];
+const CREATE_POINTS = ['create:dir', 'create:recorded', 'create:cgroups', 'create:spawned', 'create:sync-4', 'create:joined', 'create:pid', 'create:ready', 'create:recorded-created'];
 const USERNS_POINTS = ['create:sync-1'];
 const HOOK_POINTS = ['create:sync-2'];
 const EXEC_POINTS = ['exec:spawned', 'exec:cgroup', 'exec:pid', 'exec:ready'];
