@@ -128,6 +128,8 @@ export function signalCgroup(paths: CgroupPaths, sig: number, send: (pid: number
     if (paths['freezer'] && isFrozen(paths)) thaw(paths);
     return;
   }
+  // no process: none can fork either, so there is nothing to freeze for (a delete of a stopped container)
+  if (cgroupPids(paths).length === 0) return;
   const wasFrozen = isFrozen(paths);
   let froze = false;
   if (!wasFrozen) {
