@@ -74,7 +74,11 @@ int write_all(int fd, const void *buf, size_t n) {
 void put_str(int fd, const char *s) { write_all(fd, s, strlen(s)); }
 
 const char *errno_desc(int err) {
-  const char *d = strerrordesc_np(err);
+#ifdef __GLIBC__
+  const char *d = strerrordesc_np(err); /* glibc's strerror may load locale data */
+#else
+  const char *d = strerror(err); /* musl: a static table, no locale */
+#endif
   return d ? d : "Unknown error";
 }
 

@@ -16,7 +16,8 @@ import { buildRootfs } from '../support/rootfs';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const BUILD = path.join(REPO, 'build', 'Release');
-const INIT = path.join(BUILD, 'hezi-init');
+// the init the executable embeds (scripts/build.js: the musl build where musl-gcc is installed)
+const INIT = fs.existsSync(path.join(REPO, 'build', 'hezi-init')) ? path.join(REPO, 'build', 'hezi-init') : path.join(BUILD, 'hezi-init');
 const IS_ROOT = process.getuid?.() === 0;
 const BUILT = fs.existsSync(path.join(BUILD, 'hezi.node')) && fs.existsSync(INIT);
 
