@@ -436,15 +436,15 @@ void hz_spawn_init(const char *init_path, const uint8_t *init_image, size_t init
   uint64_t all = ~0ULL, old = 0;
   syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, 8);
   long pid = -1;
-  int clone_errno = ENOSYS;
-  const char *clone_call = "clone";
+  int clone_errno = 0;
+  const char *clone_call = "clone3";
   if (cgroup_fd >= 0) {
-    clone_call = "clone3";
     pid = spawn_into_cgroup(c, stack, cgroup_fd);
     clone_errno = errno;
     if (pid > 0) out->into_cgroup = 1;
   }
-  if (pid < 0 && (clone_errno == ENOSYS || clone_errno == EINVAL || clone_errno == E2BIG)) {
+  /* no cgroup2 directory, or a kernel that cannot clone into one: the caller moves the child */
+  if (cgroup_fd < 0 || (pid < 0 && (clone_errno == ENOSYS || clone_errno == EINVAL || clone_errno == E2BIG))) {
     pid = clone(child_entry, static_cast<char *>(stack) + kChildStack, CLONE_VM | CLONE_VFORK | SIGCHLD, &c);
     clone_errno = errno;
     clone_call = "clone";

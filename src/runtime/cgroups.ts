@@ -51,17 +51,27 @@ export function setupCgroup(id: string, spec: Spec, pid: number, o: { join?: Cgr
 export { selfJoinFiles } from '../linux/cgroups/control';
 
 /**
- * The cgroup2 directory of `paths`, opened for spawnInit to start a process in (clone3
- * CLONE_INTO_CGROUP): the process is born there, with no migration (which would take the global
- * cgroup_threadgroup_rwsem and wait for an RCU grace period). -1 when there is none.
+ * Run `spawn` (a spawnInit) with the cgroup2 directory of `paths` opened for it, so that the
+ * process is born there (clone3 CLONE_INTO_CGROUP), with no migration, which would take the global
+ * cgroup_threadgroup_rwsem and wait for an RCU grace period; undefined when there is none. A
+ * refusal of that clone3 is worded as the join it is.
  */
-export function openCgroup2(paths: Record<string, string> | undefined): number {
+export function spawnInCgroup<T>(paths: Record<string, string> | undefined, spawn: (cgroupFd: number | undefined) => T): T {
   const dir = paths?.[''];
-  if (dir === undefined) return -1;
+  if (dir === undefined) return spawn(undefined);
+  let fd: number;
   try {
-    return fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+    fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
   } catch (e) {
     throw new HeziError(`join the container's cgroup: open ${dir}: ${sysText(e)}`);
+  }
+  try {
+    return spawn(fd);
+  } catch (e) {
+    if ((e as { syscall?: string } | null)?.syscall === 'clone3') throw new HeziError(`join the container's cgroup: clone3 into ${dir}: ${sysText(e)}`);
+    throw e;
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
@@ -88,12 +98,6 @@ export function destroyCgroup(paths: Record<string, string>): void {
  */
 export function plannedCgroupPaths(id: string, spec: Spec): CgroupPaths {
   return cgroupDirsFor(id, spec.linux?.cgroupsPath, systemdRequested());
-}
-
-/** A spawnInit failure of the clone3 into the cgroup2 directory of `paths`, worded as the join it is. */
-export function spawnIntoCgroupError(e: unknown, paths: Record<string, string> | undefined): unknown {
-  if ((e as { syscall?: string } | null)?.syscall !== 'clone3' || paths?.[''] === undefined) return e;
-  return new HeziError(`join the container's cgroup: clone3 into ${paths['']}: ${sysText(e)}`);
 }
 
 /** Limits that need the container's own cgroup (runc ignores device rules for rootless containers). */

@@ -15,7 +15,7 @@ import { procStat } from '../linux/proc';
 import { compile, Plan } from '../plan/compile';
 import { encodePlan } from '../plan/encode';
 import { SyncTag } from '../plan/ops';
-import { cgroupsForContainer, destroyCgroup, joinCgroup, openCgroup2, plannedCgroupPaths, selfJoinFiles, setupCgroup, spawnIntoCgroupError } from './cgroups';
+import { cgroupsForContainer, destroyCgroup, joinCgroup, plannedCgroupPaths, selfJoinFiles, setupCgroup, spawnInCgroup } from './cgroups';
 import { HeziError, errnoText, initFailureText } from './errors';
 import { hookState, runHooks, runHooksWarnOnly } from './hooks';
 import { readHost } from './host';
@@ -144,15 +144,8 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
       cgroupPaths = setupCgroup(id, spec, 0, { join: 'none' });
       faultPoint('create:cgroups');
     }
-    const cgroupFd = openCgroup2(cgroupPaths);
-    let spawned: { pid: number; syncFd: number; intoCgroup: boolean };
-    try {
-      spawned = n.spawnInit(initImage(), encodePlan(plan.ops), [0, 1, 2], o.preserveFds, con ? [con.initFd] : [], cgroupFd >= 0 ? cgroupFd : undefined);
-    } catch (e) {
-      throw spawnIntoCgroupError(e, cgroupPaths);
-    } finally {
-      if (cgroupFd >= 0) closeQuietly(cgroupFd);
-    }
+    const encoded = encodePlan(plan.ops);
+    const spawned = spawnInCgroup(cgroupPaths, (cgroupFd) => n.spawnInit(initImage(), encoded, [0, 1, 2], o.preserveFds, con ? [con.initFd] : [], cgroupFd));
     const { pid, syncFd } = spawned;
     if (con) {
       closeFdQuietly(con.initFd); // the init has its copy
@@ -258,8 +251,6 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
     if (!st) throw new HeziError('container init exited before it was ready');
     record.startTime = st.startTime;
     delete record.creating;
-    delete record.initPid;
-    delete record.initStartTime;
     if (cgroupPaths && Object.keys(cgroupPaths).length) record.cgroupPaths = cgroupPaths;
     else delete record.cgroupPaths;
     if (plan.afterStart !== undefined) record.startOps = { from: plan.afterStart, ops: plan.ops.slice(plan.afterStart).map(({ code, what }) => ({ code, what })) };

@@ -24,7 +24,7 @@ import { affinityFinalOps, affinityInitialOps, affinityResetOps, memoryPolicyOps
 import { execLabelOps, keyringLabelOps } from '../plan/labels';
 import { encodePlan } from '../plan/encode';
 import { Op, SyncTag, op } from '../plan/ops';
-import { joinCgroup, openCgroup2, selfJoinFiles, spawnIntoCgroupError } from './cgroups';
+import { joinCgroup, selfJoinFiles, spawnInCgroup } from './cgroups';
 import { faultPoint } from './fault';
 import { load } from './container';
 import { E, HeziError, initFailureText } from './errors';
@@ -329,14 +329,8 @@ async function execInContainer(store: StateStore, o: ExecOptions): Promise<numbe
     plan = compileExec({ rec, process: proc, initPid: rec.pid, lastCap: lastCap(), preserveFds: o.preserveFds, consoleFd: con ? 5 + o.preserveFds : undefined, seccomp, setgroups, cgroupJoinFiles: cgroupPaths ? selfJoinFiles(cgroupPaths) : undefined }).ops;
     log.debug(`exec plan: ${plan.map((x, k) => `${k}:${x.code}`).join(' ')}`);
     // born in the container's cgroup2 directory (no migration); the v1 ones it joins itself
-    const cgroupFd = openCgroup2(cgroupPaths);
-    try {
-      spawned = n.spawnInit(initImage(), encodePlan(plan), [0, 1, 2], o.preserveFds, con ? [con.initFd] : [], cgroupFd >= 0 ? cgroupFd : undefined);
-    } catch (e) {
-      throw spawnIntoCgroupError(e, cgroupPaths);
-    } finally {
-      if (cgroupFd >= 0) closeQuietly(cgroupFd);
-    }
+    const encoded = encodePlan(plan);
+    spawned = spawnInCgroup(cgroupPaths, (cgroupFd) => n.spawnInit(initImage(), encoded, [0, 1, 2], o.preserveFds, con ? [con.initFd] : [], cgroupFd));
   } catch (e) {
     closeQuietly(con?.recvFd);
     throw e;

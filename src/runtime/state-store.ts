@@ -27,12 +27,13 @@ export interface ContainerRecord {
   /** cgroup paths per controller (or "" for the v2 unified path), filled by the cgroup manager */
   cgroupPaths?: Record<string, string>;
   /**
-   * Set while create runs: the record is written as soon as the init exists (with the cgroups it
-   * will have and the init's pid), so that a create killed at any point leaves what a
-   * `delete --force` needs to undo it. A creating container is never created or running.
+   * Set while create runs: the record is written before the cgroups are made (it names them), so
+   * that a create killed at any point leaves what a `delete --force` needs to undo it; the init,
+   * blocked on the sync socket until it sends PID, ends by itself with the create. A creating
+   * container is never created or running.
    */
   creating?: boolean;
-  /** the init as spawned (before it forks the container process), while creating */
+  /** the init as spawned, while creating: written by earlier versions of hezi, still honoured */
   initPid?: number;
   initStartTime?: string;
   /** linux.intelRdt: the container's resctrl groups */

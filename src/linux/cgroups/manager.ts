@@ -206,7 +206,9 @@ export function createCgroups(
   const paths = cgroupDirsFor(id, cgroupsPath, systemd, layout);
   const made: string[] = [];
   const joined: string[] = [];
-  const before = ownCgroups(pid);
+  const toJoin = joinedDirs(paths, opts.join ?? 'all');
+  // where the process was, to move it back on a failure (read only when it is moved from here)
+  const before = toJoin.length ? ownCgroups(pid) : new Map<string, string>();
   try {
     for (const h of layout.v1) {
       const dir = paths[h.controllers[0]!]!;
@@ -231,7 +233,7 @@ export function createCgroups(
 
     applyResources(paths, resources, { mknod: mknodRules(devices), ...(opts.rootless ? { rootless: true } : {}) });
 
-    for (const dir of joinedDirs(paths, opts.join ?? 'all')) {
+    for (const dir of toJoin) {
       try {
         writeFile(dir, 'cgroup.procs', String(pid));
       } catch (e) {
