@@ -37,7 +37,7 @@
 #include <stdint.h>
 
 #define HZ_PLAN_MAGIC "HZP1"
-#define HZ_PLAN_VERSION 4u
+#define HZ_PLAN_VERSION 5u
 
 /* argv of the init: { "hezi-init", "<sync_fd>", "<plan_fd>", NULL } */
 
@@ -165,6 +165,12 @@ enum hz_op : uint32_t {
                               (0..HZ_MAX_TREES-1, which must be empty), while still the host's root: a
                               detached copy of a bind mount's source, which the user namespace's root
                               could not have reached (runc's mount source fds); MOUNT_AT uses it. */
+  HZ_OP_BIND_CWD = 29,     /* (int recursive)  the working directory bound onto itself: fd = open_tree(AT_FDCWD,
+                              ".", OPEN_TREE_CLONE [| AT_RECURSIVE]); move_mount(fd, "", AT_FDCWD, ".",
+                              MOVE_MOUNT_F_EMPTY_PATH); fchdir(fd): the cwd is the new mount's root. The
+                              rootfs of a new mount namespace, entered by CHDIR while the init was still
+                              the host's root: a user namespace's root may not be able to look up its
+                              path (a 0700 bundle directory); ops then name the root ".". */
   HZ_OP_HIDE_MOUNT = 26,   /* (str path)  a mount of the runtime's view that the container must not
                               reach (--no-pivot: the host's procfs and sysfs): mount(NULL, path,
                               MS_SLAVE|MS_REC) (ENOENT: gone already, nothing to do), then

@@ -636,6 +636,17 @@ int op_chdir(const hz_opv *o, int *status) {
   return cwd[0] == '/' ? 0 : EXDEV;
 }
 
+int op_bind_cwd(const hz_opv *o, int *status) {
+  /* "." names the covered directory even once a mount is on it: the clone's own fd is the way in */
+  int mnt = clone_mount(AT_FDCWD, ".", arg_int(o, 0) ? AT_RECURSIVE : 0);
+  if (mnt < 0) return errno;
+  int err = 0;
+  if (syscall(SYS_move_mount, mnt, "", AT_FDCWD, ".", MOVE_MOUNT_F_EMPTY_PATH) < 0) err = errno;
+  else if (fchdir(mnt) < 0) err = errno;
+  close(mnt);
+  return err;
+}
+
 int op_pivot_root(const hz_opv *o, int *status) {
   int fd = open(arg_str(o, 0), O_DIRECTORY | O_RDONLY | O_CLOEXEC);
   if (fd < 0) return errno;

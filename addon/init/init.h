@@ -84,6 +84,7 @@ int op_mknod(const hz_opv *o, int *status);
 int op_symlink(const hz_opv *o, int *status);
 int op_chdir(const hz_opv *o, int *status);
 int op_pivot_root(const hz_opv *o, int *status);
+int op_bind_cwd(const hz_opv *o, int *status);
 int op_move_root(const hz_opv *o, int *status);
 int op_chroot(const hz_opv *o, int *status);
 int op_loopback_up(const hz_opv *o, int *status);

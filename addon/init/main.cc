@@ -54,6 +54,7 @@ static const op_desc kOps[] = {
     {HZ_OP_SYMLINK, "sssi", op_symlink},
     {HZ_OP_CHDIR, "si", op_chdir},
     {HZ_OP_PIVOT_ROOT, "s", op_pivot_root},
+    {HZ_OP_BIND_CWD, "i", op_bind_cwd},
     {HZ_OP_MOVE_ROOT, "s", op_move_root},
     {HZ_OP_CHROOT, "s", op_chroot},
     {HZ_OP_LOOPBACK_UP, "", op_loopback_up},

@@ -113,6 +113,11 @@ export function compile(inp: CompileInput): Plan {
   const created = (Object.keys(NS) as NsType[]).filter((t) => byType.has(t) && byType.get(t)?.path === undefined);
   const inUserns = byType.has('user');
   const proc = spec.process;
+  // With a mount namespace of its own the init enters the rootfs (CHDIR) while it is still the
+  // host's root and names it "." from then on (BIND_CWD): a user namespace's root may not be able to
+  // look up its path (a 0700 bundle directory of the host's root). Without one: the path.
+  const ownMountNs = created.includes('mount');
+  const root = ownMountNs ? '.' : rootfs;
 
   // no process of the container may read /proc/<pid> of an init that holds host resources
   // (exec.fifo) and has no seccomp yet (CVE-2016-9962); the exec of the process resets it
@@ -144,6 +149,8 @@ export function compile(inp: CompileInput): Plan {
       ops.push(op.openTree(src, slot, (o.flags & MS.REC) !== 0, `bind mount ${src} on ${containerPath(m.destination)}`));
     });
   }
+
+  if (ownMountNs) ops.push(op.chdir(rootfs, `chdir to the rootfs ${rootfs}`));
 
   // 1. join namespaces given by path (user first, mount last)
   for (const t of joined) {
@@ -205,12 +212,13 @@ export function compile(inp: CompileInput): Plan {
   const initialProp = requested === 'private' || requested === 'rprivate' ? MS.PRIVATE | MS.REC : MS.SLAVE | MS.REC;
   // Without a mount namespace (allowed, as in runc) nothing may touch the host's own mounts: no
   // propagation change, no bind of the rootfs, and chroot instead of pivot_root.
-  const ownMountNs = created.includes('mount');
   if (ownMountNs) {
     ops.push(op.mount('', '', '/', '', initialProp, '', 'make / a slave mount'));
     const parent = mountOf(rootfs, host.mounts);
-    if (parent) ops.push(op.mount('', '', parent.mountPoint, '', MS.PRIVATE, '', `make ${parent.mountPoint} private`));
-    ops.push(op.mount(rootfs, '', rootfs, '', MS.BIND | MS.REC, '', `bind mount rootfs ${rootfs}`));
+    // the rootfs itself a mount (an overlay): "." is its root
+    const at = parent?.mountPoint === rootfs ? '.' : parent?.mountPoint;
+    if (parent && at) ops.push(op.mount('', '', at, '', MS.PRIVATE, '', `make ${parent.mountPoint} private`));
+    ops.push(op.bindCwd(true, `bind mount rootfs ${rootfs}`));
   }
 
   const mounts = spec.mounts ?? [];
@@ -226,7 +234,7 @@ export function compile(inp: CompileInput): Plan {
       else if (o.flags & MS.RDONLY) devReadonly = true;
     }
     if (type === 'cgroup' || type === 'cgroup2') {
-      ops.push(...cgroupMounts(inp, dest, o.flags, created.includes('cgroup')));
+      ops.push(...cgroupMounts(inp, root, dest, o.flags, created.includes('cgroup')));
       continue;
     }
     let src = m.source ?? '';
@@ -239,8 +247,8 @@ export function compile(inp: CompileInput): Plan {
       } catch {
         /* the mount op reports the missing source with its errno */
       }
-      if (isDir) ops.push(op.mkdirAll(rootfs, dest, 0o755, `create mount point ${dest}`));
-      else ops.push(op.touch(rootfs, dest, 0o755, `create mount point ${dest}`));
+      if (isDir) ops.push(op.mkdirAll(root, dest, 0o755, `create mount point ${dest}`));
+      else ops.push(op.touch(root, dest, 0o755, `create mount point ${dest}`));
       // the remount with the other options is done on the clone before it is attached: on this
       // mount, never on what the path leads to once it is there. runc >= 1.2: a bind gets exactly
       // the flags asked for, cleared ones (rw, exec, suid, dev) included
@@ -251,17 +259,17 @@ export function compile(inp: CompileInput): Plan {
       const what = `${idmapped ? 'id-mapped ' : ''}bind mount ${src} on ${dest}${rest || o.clearFlags ? ` with ${(m.options ?? []).join(',')}` : ''}`;
       // a source cloned before the user namespace has no locked flags: MOUNT_AT keeps them as the kernel would
       const locked = trees.has(index) && !idmapped ? MNT.LOCKED : 0;
-      const args = { src, root: rootfs, rel: dest, attrSet: a.set, attrClr: a.clr, flags: flags | locked, slot: SLOT.MOUNT, tree: trees.get(index) ?? -1, cleared: clearedAttrs(o) };
+      const args = { src, root, rel: dest, attrSet: a.set, attrClr: a.clr, flags: flags | locked, slot: SLOT.MOUNT, tree: trees.get(index) ?? -1, cleared: clearedAttrs(o) };
       ops.push(op.mountAt(args, what, t.explain));
     } else {
-      ops.push(op.mkdirAll(rootfs, dest, 0o755, `create mount point ${dest}`, t.noSymlinks, t.explain));
+      ops.push(op.mkdirAll(root, dest, 0o755, `create mount point ${dest}`, t.noSymlinks, t.explain));
       let fl = o.flags;
       if (dest === '/dev' && devReadonly) fl &= ~MS.RDONLY; // made read-only after the device nodes
       const n = newMountAttrs(fl);
       const options = [...n.sbOptions, ...o.data];
       // linux.mountLabel where SELinux is on (validation refuses it elsewhere), on the mounts runc labels
       if (host.selinux && spec.linux?.mountLabel && labeledMountType(type)) options.push(`context=${spec.linux.mountLabel}`);
-      const args = { src, root: rootfs, rel: dest, fstype: type, options, attrSet: n.attr, flags: t.flags, slot: SLOT.MOUNT, magic: t.magic };
+      const args = { src, root, rel: dest, fstype: type, options, attrSet: n.attr, flags: t.flags, slot: SLOT.MOUNT, magic: t.magic };
       if (o.copyUp) {
         // tmpcopyup: read-only per mount after the copy (not the superblock), the directory's own
         // mode unless the options give one (runc)
@@ -295,19 +303,19 @@ export function compile(inp: CompileInput): Plan {
       if (k >= 0) devs[k] = entry;
       else devs.push(entry);
     }
-    ops.push(op.mkdirAll(rootfs, '/dev', 0o755, 'create /dev'));
+    ops.push(op.mkdirAll(root, '/dev', 0o755, 'create /dev'));
     for (const d of devs) {
       const dir = path.posix.dirname(d.path);
-      if (dir !== '/dev') ops.push(op.mkdirAll(rootfs, dir, 0o755, `create ${dir}`));
+      if (dir !== '/dev') ops.push(op.mkdirAll(root, dir, 0o755, `create ${dir}`));
       if (inUserns) {
         // mknod is not allowed in a user namespace: bind the host's node instead
-        ops.push(op.touch(rootfs, d.path, 0o644, `create mount point ${d.path}`));
+        ops.push(op.touch(root, d.path, 0o644, `create mount point ${d.path}`));
         const t = mountTarget(d.path, 'bind');
-        ops.push(op.mountAt({ src: d.path, root: rootfs, rel: d.path, flags: MNT.BIND | t.flags }, `bind mount device ${d.path}`, t.explain));
+        ops.push(op.mountAt({ src: d.path, root, rel: d.path, flags: MNT.BIND | t.flags }, `bind mount device ${d.path}`, t.explain));
       } else {
         const kind = d.type === 'b' ? S_IFBLK : d.type === 'p' ? S_IFIFO : S_IFCHR;
         ops.push(
-          op.mknod(rootfs, d.path, kind | (d.mode & 0o7777), makedev(d.major, d.minor), d.uid, d.gid, `create device ${d.path}`),
+          op.mknod(root, d.path, kind | (d.mode & 0o7777), makedev(d.major, d.minor), d.uid, d.gid, `create device ${d.path}`),
         );
       }
     }
@@ -318,21 +326,22 @@ export function compile(inp: CompileInput): Plan {
       ['/proc/self/fd/2', '/dev/stderr'],
     ];
     if (host.hasKcore) links.push(['/proc/kcore', '/dev/core']);
-    for (const [target, link] of links) ops.push(op.symlink(target, rootfs, link, true, `symlink ${link} -> ${target}`));
+    for (const [target, link] of links) ops.push(op.symlink(target, root, link, true, `symlink ${link} -> ${target}`));
     if (mounts.some((m) => containerPath(m.destination) === '/dev/pts'))
-      ops.push(op.symlink('pts/ptmx', rootfs, '/dev/ptmx', true, 'symlink /dev/ptmx -> pts/ptmx'));
+      ops.push(op.symlink('pts/ptmx', root, '/dev/ptmx', true, 'symlink /dev/ptmx -> pts/ptmx'));
   }
 
   // 7. the working directory exists before anyone needs it
-  if (proc?.cwd) ops.push(op.mkdirAll(rootfs, containerPath(proc.cwd), 0o755, `create cwd ${proc.cwd}`));
+  if (proc?.cwd) ops.push(op.mkdirAll(root, containerPath(proc.cwd), 0o755, `create cwd ${proc.cwd}`));
 
   // 8. hooks that run before pivot_root: prestart + createRuntime by the runtime, createContainer here
   const hooks = spec.hooks ?? {};
   const hookSync = (hooks.prestart?.length ?? 0) + (hooks.createRuntime?.length ?? 0) + (hooks.createContainer?.length ?? 0) > 0;
   if (hookSync) ops.push(op.sync(SyncTag.CREATE_RUNTIME, 'run prestart and createRuntime hooks'));
   // createContainer hooks run in the container's mount namespace with its rootfs as the cwd (runc's
-  // prepareRootfs chdir), so relative paths in them name the container's files
-  if (hooks.createContainer?.length) ops.push(op.chdir(rootfs, `chdir to the rootfs ${rootfs}`));
+  // prepareRootfs chdir), so relative paths in them name the container's files (with a mount
+  // namespace the cwd is the rootfs already)
+  if (hooks.createContainer?.length && !ownMountNs) ops.push(op.chdir(rootfs, `chdir to the rootfs ${rootfs}`));
   (hooks.createContainer ?? []).forEach((h, k) => ops.push(hookOp(h, 'createContainer', k)));
 
   // 9. switch root. Without pivot_root the old root stays below the new one in the mount
@@ -341,7 +350,7 @@ export function compile(inp: CompileInput): Plan {
   if (ownMountNs && inp.noPivot)
     for (const m of host.mounts)
       if (m.root === '/' && (m.fstype === 'proc' || m.fstype === 'sysfs') && !isWithin(m.mountPoint, rootfs)) ops.push(op.hideMount(m.mountPoint));
-  ops.push(!ownMountNs ? op.chroot(rootfs) : inp.noPivot ? op.moveRoot(rootfs) : op.pivotRoot(rootfs));
+  ops.push(!ownMountNs ? op.chroot(rootfs) : inp.noPivot ? op.moveRoot(root, rootfs) : op.pivotRoot(root, rootfs));
   if (ownMountNs && requestedFlag !== undefined && requested !== 'private' && requested !== 'rprivate')
     ops.push(op.mount('', '', '/', '', requestedFlag, '', `set rootfs propagation to ${requested}`));
   // the console (runc's order): a pty of the container's devpts, bound on /dev/console, before
@@ -517,26 +526,26 @@ export function execCandidates(arg0: string, env: readonly string[]): string[] {
  * A `cgroup` mount: pure v2 → cgroup2 (in a cgroup namespace) or a bind of our cgroup; v1/hybrid →
  * a tmpfs with one entry per hierarchy, as runc lays it out.
  */
-function cgroupMounts(inp: CompileInput, dest: string, flags: number, cgroupns: boolean): Op[] {
-  const { rootfs, host } = inp;
-  const ops: Op[] = [op.mkdirAll(rootfs, dest, 0o755, `create mount point ${dest}`)];
+function cgroupMounts(inp: CompileInput, root: string, dest: string, flags: number, cgroupns: boolean): Op[] {
+  const { host } = inp;
+  const ops: Op[] = [op.mkdirAll(root, dest, 0o755, `create mount point ${dest}`)];
   const base = flags & (MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.RELATIME);
   const ro = (flags & MS.RDONLY) !== 0;
   const checks = mountTarget(dest, 'cgroup');
   const fresh = (src: string, rel: string, fstype: string, fl: number, data: string[], slot: number, what: string): Op => {
     const n = newMountAttrs(fl);
-    return op.mountAt({ src, root: rootfs, rel, fstype, options: [...n.sbOptions, ...data], attrSet: n.attr, flags: checks.flags, slot }, what, checks.explain);
+    return op.mountAt({ src, root, rel, fstype, options: [...n.sbOptions, ...data], attrSet: n.attr, flags: checks.flags, slot }, what, checks.explain);
   };
   // a bind of our cgroup directory, remounted with these flags (on the clone, before it is attached)
   const bind = (src: string, rel: string, fl: number): Op => {
     const a = bindRemountAttrs(fl);
-    return op.mountAt({ src, root: rootfs, rel, attrSet: a.set, attrClr: a.clr, flags: MNT.BIND | MNT.REC | checks.flags }, `bind mount ${src} on ${rel}`, checks.explain);
+    return op.mountAt({ src, root, rel, attrSet: a.set, attrClr: a.clr, flags: MNT.BIND | MNT.REC | checks.flags }, `bind mount ${src} on ${rel}`, checks.explain);
   };
   if (host.cgroup2Only) {
     if (cgroupns) ops.push(fresh('cgroup2', dest, 'cgroup2', flags, [], -1, `mount cgroup2 on ${dest}`));
     else {
       const src = inp.cgroupDirs?.[''] ?? path.join('/sys/fs/cgroup', host.ownCgroups.get('') ?? '/');
-      ops.push(ro ? bind(src, dest, MS.RDONLY | base) : op.mountAt({ src, root: rootfs, rel: dest, flags: MNT.BIND | MNT.REC | checks.flags }, `bind mount ${src} on ${dest}`, checks.explain));
+      ops.push(ro ? bind(src, dest, MS.RDONLY | base) : op.mountAt({ src, root, rel: dest, flags: MNT.BIND | MNT.REC | checks.flags }, `bind mount ${src} on ${dest}`, checks.explain));
     }
     return ops;
   }
@@ -547,7 +556,7 @@ function cgroupMounts(inp: CompileInput, dest: string, flags: number, cgroupns: 
   for (const h of hierarchies) {
     const name = path.posix.basename(h.mountPoint);
     const sub = path.posix.join(dest, name);
-    ops.push(op.mkdirAll(rootfs, sub, 0o755, `create mount point ${sub}`));
+    ops.push(op.mkdirAll(root, sub, 0o755, `create mount point ${sub}`));
     const controllers = h.fstype === 'cgroup2' ? [] : h.superOptions.split(',').filter((x) => x !== 'rw' && x !== 'ro');
     const key = h.fstype === 'cgroup2' ? '' : controllerKey(h.superOptions);
     if (cgroupns) {
@@ -561,7 +570,7 @@ function cgroupMounts(inp: CompileInput, dest: string, flags: number, cgroupns: 
     // cpu -> cpu,cpuacct and friends
     if (name.includes(','))
       for (const alias of name.split(','))
-        ops.push(op.symlink(name, rootfs, path.posix.join(dest, alias), true, `symlink ${path.posix.join(dest, alias)} -> ${name}`));
+        ops.push(op.symlink(name, root, path.posix.join(dest, alias), true, `symlink ${path.posix.join(dest, alias)} -> ${name}`));
   }
   if (ro) ops.push(op.mountSetattr(SLOT.CGROUP_TMPFS, MOUNT_ATTR.RDONLY, 0, 0, 0, `remount ${dest} read-only`));
   return ops;

@@ -1,7 +1,7 @@
 import { Arg, Op, OpCode } from './ops';
 
 export const PLAN_MAGIC = 'HZP1';
-export const PLAN_VERSION = 4;
+export const PLAN_VERSION = 5;
 
 function argBytes(a: Arg): Buffer {
   if ('int' in a) {

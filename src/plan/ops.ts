@@ -31,6 +31,7 @@ export const OpCode = {
   MOUNT_AT: 25,
   HIDE_MOUNT: 26,
   OPEN_TREE: 28,
+  BIND_CWD: 29,
   SETHOSTNAME: 30,
   SETDOMAINNAME: 31,
   SETRLIMIT: 32,
@@ -241,7 +242,10 @@ export const op = {
     what,
     explain: { [ERRNO.EXDEV]: 'current working directory is outside of container mount namespace root -- possible container breakout detected' },
   }),
-  pivotRoot: (newroot: string): Op => ({ code: 'PIVOT_ROOT', args: [s(newroot)], what: `pivot_root to ${newroot}` }),
+  /** newroot may be "." (the cwd BIND_CWD made the rootfs); `shown` names it in errors */
+  pivotRoot: (newroot: string, shown = newroot): Op => ({ code: 'PIVOT_ROOT', args: [s(newroot)], what: `pivot_root to ${shown}` }),
+  /** the cwd (the rootfs, entered by CHDIR) bound onto itself and entered: the ops after it name the root "." */
+  bindCwd: (recursive: boolean, what: string): Op => ({ code: 'BIND_CWD', args: [i(recursive ? 1 : 0)], what }),
   loopbackUp: (): Op => ({ code: 'LOOPBACK_UP', args: [], what: 'bring the loopback interface up' }),
   chroot: (newroot: string): Op => ({ code: 'CHROOT', args: [s(newroot)], what: `chroot to ${newroot}` }),
   joinKeyring: (name: string, perm: number): Op => ({
@@ -249,7 +253,7 @@ export const op = {
     args: [s(name), i(perm)],
     what: `join a new session keyring "${name}"`,
   }),
-  moveRoot: (newroot: string): Op => ({ code: 'MOVE_ROOT', args: [s(newroot)], what: `move ${newroot} to / (no pivot)` }),
+  moveRoot: (newroot: string, shown = newroot): Op => ({ code: 'MOVE_ROOT', args: [s(newroot)], what: `move ${shown} to / (no pivot)` }),
   maskPath: (path: string): Op => ({
     code: 'MASK_PATH',
     args: [s(path)],

@@ -2,13 +2,19 @@
  * Namespaces, checked from inside: every type listed in linux.namespaces is a new namespace,
  * every type not listed is the host's, and a namespace with a path is the target's.
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { expect, it } from 'vitest';
 import {
   createOk,
   describeResult,
   describeRoot,
   expectNothingLeftBehind,
+  itRuncFails,
+  makeBundle,
+  run,
+  track,
   namespacesOf,
   runContainer,
   runOk,
@@ -194,6 +200,46 @@ describeRoot('namespaces', () => {
     // host root (uid 0) is outside the mapping: the overflow uid
     expect(lines[4]).toBe('65534');
   });
+
+  // the bundle directory of runtime-tools' validation (os.MkdirTemp) and of many a CI: 0700, the
+  // host's root's; the user namespace's root (host uid 100000) cannot look its path up
+  for (const rootfsIsMount of [false, true])
+    itRuncFails(
+      'bind mount rootfs: permission denied',
+      `a user namespace container whose rootfs is under a 0700 directory of the host's root${rootfsIsMount ? ' and is a mount point itself (an overlay)' : ''}`,
+      () => {
+        const b = makeBundle((spec) => {
+          addNamespaces('user')(spec);
+          Object.assign(spec.linux, structuredClone(USERNS_MAPPINGS.linux));
+          spec.mounts.push({ destination: '/mnt/etc', type: 'bind', source: '/etc', options: ['rbind', 'ro'] });
+          spec.process.args = ['sh', '-c', 'id -u; cat /proc/self/uid_map; cat /mnt/etc/hostname; grep -c " /mnt/etc ro," /proc/self/mountinfo; ls /bin/busybox'];
+        });
+        track(b.id);
+        // the image has the mount point: the host's root owns the rootfs, and the namespace's root cannot create one in it
+        fs.mkdirSync(path.join(b.rootfs, 'mnt', 'etc'), { recursive: true });
+        const secret = path.join(b.dir, 'private');
+        fs.mkdirSync(secret, { mode: 0o700 });
+        fs.renameSync(b.rootfs, path.join(secret, 'rootfs'));
+        const rootfs = path.join(secret, 'rootfs');
+        fs.writeFileSync(b.configPath, JSON.stringify({ ...b.config, root: { path: 'private/rootfs' } }));
+        fs.chmodSync(b.dir, 0o700);
+        if (rootfsIsMount) expect(spawnSync('mount', ['--bind', rootfs, rootfs]).status).toBe(0);
+        try {
+          const r = run(['run', '--bundle', b.dir, b.id]);
+          expect(r.status, describeResult(r)).toBe(0);
+          const lines = r.stdout.trim().split('\n');
+          expect(lines[0]).toBe('0');
+          expect(lines[1]!.trim().split(/\s+/)).toEqual(['0', '100000', '65536']);
+          expect(lines[2]).toBe(fs.readFileSync('/etc/hostname', 'utf8').trim());
+          expect(lines[3]).toBe('1');
+          expect(lines[4]).toBe('/bin/busybox');
+        } finally {
+          if (rootfsIsMount) spawnSync('umount', ['-l', rootfs]);
+        }
+        // (the rootfs mount was the test's own)
+        expectNothingLeftBehind({ id: b.id, bundle: b.dir });
+      },
+    );
 
   it('all of pid, network, ipc, uts, mount, cgroup and user at once', () => {
     const r = runContainer((spec) => {

@@ -49,11 +49,12 @@ describe('plan compilation', () => {
     const ops = plan(spec({ linux: { namespaces: [{ type: 'user' }, { type: 'mount' }], uidMappings: [{ containerID: 0, hostID: 1000, size: 1 }], gidMappings: [{ containerID: 0, hostID: 1000, size: 1 }] } } as Partial<Spec>));
     // non-dumpable from the start (dumpable only for the maps); exec.fifo is opened and the cgroup
     // placed first, while the init is still the host's root; the inherited CPU affinity is reset
-    // (runc 1.3.1), then the fork
-    expect(codes(ops).slice(0, 12)).toEqual(['DUMPABLE', 'OPEN_FIFO', 'SYNC', 'UNSHARE', 'DUMPABLE', 'SYNC', 'DUMPABLE', 'SETRESGID', 'SETRESUID', 'UNSHARE', 'SCHED_SETAFFINITY', 'FORK']);
-    expect([ops[0], ops[4], ops[6]].map((o) => o?.args[0])).toEqual([{ int: 0 }, { int: 1 }, { int: 0 }]);
+    // (runc 1.3.1), then the fork; the init enters the rootfs before the user namespace
+    expect(codes(ops).slice(0, 13)).toEqual(['DUMPABLE', 'OPEN_FIFO', 'SYNC', 'CHDIR', 'UNSHARE', 'DUMPABLE', 'SYNC', 'DUMPABLE', 'SETRESGID', 'SETRESUID', 'UNSHARE', 'SCHED_SETAFFINITY', 'FORK']);
+    expect([ops[0], ops[5], ops[7]].map((o) => o?.args[0])).toEqual([{ int: 0 }, { int: 1 }, { int: 0 }]);
     expect(ops[2]?.args[0]).toEqual({ int: 4 }); // SyncTag.CGROUP
-    expect(ops[3]?.args[0]).toEqual({ int: 0x10000000 });
+    expect(ops[3]?.args[0]).toEqual({ str: '/b/rootfs' });
+    expect(ops[4]?.args[0]).toEqual({ int: 0x10000000 });
     // in a user namespace devices are bind mounts, not mknod
     expect(codes(ops)).not.toContain('MKNOD');
     expect(ops.some((o) => o.code === 'MOUNT_AT' && o.what === 'bind mount device /dev/null')).toBe(true);
@@ -101,6 +102,29 @@ describe('plan compilation', () => {
     expect(codes(ops)).not.toContain('JOIN_KEYRING');
   });
 
+  it('with a mount namespace the rootfs is entered before any namespace and named "." after its bind; without one, by its path', () => {
+    const ops = plan(spec());
+    const at = (code: string): number => ops.findIndex((o) => o.code === code);
+    const enter = ops.findIndex((o) => o.code === 'CHDIR' && o.args[0]?.str === '/b/rootfs');
+    expect(enter).toBeGreaterThan(at('OPEN_FIFO'));
+    expect(enter).toBeLessThan(at('UNSHARE'));
+    const bind = ops[at('BIND_CWD')]!;
+    expect(bind.args).toEqual([{ int: 1 }]);
+    expect(bind.what).toBe('bind mount rootfs /b/rootfs');
+    expect(at('BIND_CWD')).toBeLessThan(ops.findIndex((o) => o.code === 'MOUNT_AT'));
+    // every op that resolves inside the root names it "."; errors still name the rootfs
+    const rooted = ops.filter((o) => ['MOUNT_AT', 'MKDIR_ALL', 'TOUCH', 'MKNOD', 'SYMLINK'].includes(o.code));
+    expect(rooted.length).toBeGreaterThan(5);
+    for (const o of rooted) expect(o.args[o.code === 'MOUNT_AT' || o.code === 'SYMLINK' ? 1 : 0], o.what).toEqual({ str: '.' });
+    expect(ops[at('PIVOT_ROOT')]).toMatchObject({ args: [{ str: '.' }], what: 'pivot_root to /b/rootfs' });
+    expect(plan(spec(), true).find((o) => o.code === 'MOVE_ROOT')).toMatchObject({ args: [{ str: '.' }], what: 'move /b/rootfs to / (no pivot)' });
+
+    const noMnt = plan(spec({ linux: { namespaces: [{ type: 'pid' }] } } as Partial<Spec>));
+    expect(codes(noMnt)).not.toContain('BIND_CWD');
+    expect(noMnt.find((o) => o.code === 'CHROOT')?.args[0]).toEqual({ str: '/b/rootfs' });
+    expect(noMnt.filter((o) => o.code === 'MKDIR_ALL').every((o) => o.args[0]?.str === '/b/rootfs')).toBe(true);
+  });
+
   it('--no-pivot moves the root instead of pivot_root', () => {
     const ops = plan(spec(), true);
     expect(codes(ops)).toContain('MOVE_ROOT');
@@ -112,7 +136,8 @@ describe('plan compilation', () => {
     const m = ops.filter((o) => o.what.includes('/data') && o.code !== 'MKDIR_ALL');
     expect(m.map((o) => o.code)).toEqual(['MOUNT_AT']);
     const [src, root, rel, fstype, options, set, clr, flags, slot] = m[0]!.args;
-    expect([src, root, rel, fstype, options]).toEqual([{ str: '/b/data' }, { str: '/b/rootfs' }, { str: '/data' }, { str: '' }, { strv: [] }]);
+    // the root is the cwd: the rootfs the init entered (CHDIR) and bound onto itself (BIND_CWD)
+    expect([src, root, rel, fstype, options]).toEqual([{ str: '/b/data' }, { str: '.' }, { str: '/data' }, { str: '' }, { strv: [] }]);
     // exactly ro (MS_BIND|MS_REMOUNT semantics): every per-mount attribute cleared, RDONLY set
     expect([set, clr]).toEqual([{ int: 0x1 }, { int: 0x1 | 0x2 | 0x4 | 0x8 | 0x70 | 0x80 | 0x200000 }]);
     expect(flags).toEqual({ int: 1 | 2 | 8 }); // BIND | REC | NOT_ON_PROCFS
@@ -215,7 +240,7 @@ describe('plan compilation', () => {
   it('encodes to the ABI layout', () => {
     const buf = encodePlan([{ code: 'SETHOSTNAME', args: [{ str: 'h' }], what: '' }]);
     expect(buf.subarray(0, 4).toString()).toBe('HZP1');
-    expect(buf.readUInt32LE(4)).toBe(4);
+    expect(buf.readUInt32LE(4)).toBe(5);
     expect(buf.readUInt32LE(8)).toBe(1);
     expect(buf.readUInt32LE(12)).toBe(30);
     expect(buf.readUInt32LE(16)).toBe(1);
