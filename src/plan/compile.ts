@@ -216,8 +216,7 @@ export function compile(inp: CompileInput): Plan {
     ops.push(op.mount('', '', '/', '', initialProp, '', 'make / a slave mount'));
     const parent = mountOf(rootfs, host.mounts);
     // the rootfs itself a mount (an overlay): "." is its root
-    const at = parent?.mountPoint === rootfs ? '.' : parent?.mountPoint;
-    if (parent && at) ops.push(op.mount('', '', at, '', MS.PRIVATE, '', `make ${parent.mountPoint} private`));
+    if (parent) ops.push(op.mount('', '', parent.mountPoint === rootfs ? '.' : parent.mountPoint, '', MS.PRIVATE, '', `make ${parent.mountPoint} private`));
     ops.push(op.bindCwd(true, `bind mount rootfs ${rootfs}`));
   }
 
