@@ -85,6 +85,13 @@ function counterBundle(extra?: (s: Spec) => void): { b: ReturnType<typeof makeBu
   return { b, ctl: d.host };
 }
 
+/**
+ * Let the worker's event loop run: vitest's worker waits 60 s at most for the runner's answer to
+ * its progress messages, and the synchronous steps of these tests (criu under the VM's emulated
+ * CPUs) add up to more than that. A timer, then an immediate: a poll phase (the answer) comes between.
+ */
+const breathe = (): Promise<void> => new Promise((r) => setTimeout(() => setImmediate(r), 1));
+
 const count = (id: string): number => Number(ok(run(['exec', id, 'cat', '/dev/shm/count'])).stdout.trim());
 
 if (CRIU_WORKS) {
@@ -94,9 +101,11 @@ if (CRIU_WORKS) {
       const started = runWithPipes(['run', '-d', '--bundle', b.dir, b.id]);
       expect(await started.done, started.out()).toBe(0);
       expect(waitFor(() => count(b.id) > 5, 10_000)).toBe(true);
+      await breathe();
       const img = hostFile('img');
       const ck = run(['checkpoint', '--image-path', img, b.id], { timeout: 120_000 });
       expect(ck.status, describeResult(ck)).toBe(0);
+      await breathe();
       expect(run(['state', b.id]).stderr).toContain('container does not exist');
       // the container's stdio pipes, for restore to hand over
       expect(JSON.parse(fs.readFileSync(path.join(img, 'descriptors.json'), 'utf8'))).toEqual([expect.stringMatching(/^pipe:/), expect.stringMatching(/^pipe:/), expect.stringMatching(/^pipe:/)]);
@@ -109,6 +118,7 @@ if (CRIU_WORKS) {
       expect(st.pid).toBe(pid);
       const first = count(b.id);
       expect(waitFor(() => count(b.id) > first + 3, 10_000)).toBe(true);
+      await breathe();
       // the restored process is pid 1 of its pid namespace and lives in the container's cgroup
       expect(ok(run(['exec', b.id, 'sh', '-c', 'cat /proc/1/cmdline | tr "\\0" " "'])).stdout).toContain('sh -c i=0;');
       expect(fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8')).toContain(b.id);
@@ -121,21 +131,25 @@ if (CRIU_WORKS) {
       const started = runWithPipes(['run', '-d', '--bundle', b.dir, b.id]);
       expect(await started.done, started.out()).toBe(0);
       expect(waitFor(() => count(b.id) > 3, 10_000)).toBe(true);
+      await breathe();
       const img = hostFile('img');
       ok(run(['checkpoint', '--leave-running', '--image-path', img, b.id], { timeout: 120_000 }));
+      await breathe();
       expect(state(b.id).status).toBe('running');
       const before = count(b.id);
       expect(waitFor(() => count(b.id) > before, 10_000)).toBe(true);
       ok(run(['delete', '--force', b.id]));
+      await breathe();
       // the same container again, in the foreground: its exit code is restore's
       const rs = runWithPipes(['restore', '--image-path', img, '--bundle', b.dir, b.id]);
       expect(waitFor(() => run(['state', b.id]).status === 0 && state(b.id).status === 'running', 30_000), rs.out()).toBe(true);
+      await breathe();
       fs.writeFileSync(path.join(ctl, 'stop'), '');
       expect(await rs.done, rs.out()).toBe(7);
       expect(run(['state', b.id]).stderr).toContain('container does not exist');
     });
 
-    it('a container with a terminal: restore sends its new pty master to --console-socket (criu\'s orphan pts master)', () => {
+    it('a container with a terminal: restore sends its new pty master to --console-socket (criu\'s orphan pts master)', async () => {
       const holder = (name: string): { sock: string; out: string } => {
         const sock = hostFile(`${name}.sock`);
         const out = hostFile(name);
@@ -156,13 +170,17 @@ if (CRIU_WORKS) {
       const a = holder('console-a');
       ok(run(['run', '-d', '--console-socket', a.sock, '--bundle', b.dir, b.id]));
       expect(waitFor(() => fs.existsSync(`${a.out}.got`), 20_000)).toBe(true);
+      await breathe();
       expect(typed(a, 'echo before-$((40+2))', 'before-42')).toBe(true);
+      await breathe();
       const img = hostFile('img');
       const ck = run(['checkpoint', '--image-path', img, b.id], { timeout: 120_000 });
       expect(ck.status, describeResult(ck)).toBe(0);
+      await breathe();
       const c = holder('console-b');
       const rs = run(['restore', '-d', '--console-socket', c.sock, '--image-path', img, '--bundle', b.dir, b.id], { timeout: 120_000 });
       expect(rs.status, describeResult(rs)).toBe(0);
+      await breathe();
       expect(waitFor(() => fs.existsSync(`${c.out}.got`), 20_000)).toBe(true);
       expect(typed(c, 'echo after-$((40+3))', 'after-43')).toBe(true);
       ok(run(['delete', '--force', b.id]));
@@ -176,9 +194,11 @@ if (CRIU_WORKS) {
       const img = hostFile('img');
       const p = run(['checkpoint', '--pre-dump', '--image-path', pre, b.id], { timeout: 120_000 });
       expect(p.status, describeResult(p)).toBe(0);
+      await breathe();
       expect(state(b.id).status).toBe('running');
       const d = run(['checkpoint', '--parent-path', path.relative(img, pre), '--image-path', img, b.id], { timeout: 120_000 });
       expect(d.status, describeResult(d)).toBe(0);
+      await breathe();
       const rs = runWithPipes(['restore', '-d', '--image-path', img, '--bundle', b.dir, b.id]);
       expect(await rs.done, rs.out()).toBe(0);
       const first = count(b.id);
