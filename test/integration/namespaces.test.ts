@@ -15,6 +15,7 @@ import {
   makeBundle,
   run,
   track,
+  writeConfig,
   namespacesOf,
   runContainer,
   runOk,
@@ -221,7 +222,7 @@ describeRoot('namespaces', () => {
         fs.mkdirSync(secret, { mode: 0o700 });
         fs.renameSync(b.rootfs, path.join(secret, 'rootfs'));
         const rootfs = path.join(secret, 'rootfs');
-        fs.writeFileSync(b.configPath, JSON.stringify({ ...b.config, root: { path: 'private/rootfs' } }));
+        writeConfig(b, { ...b.config, root: { path: 'private/rootfs' } });
         fs.chmodSync(b.dir, 0o700);
         if (rootfsIsMount) expect(spawnSync('mount', ['--bind', rootfs, rootfs]).status).toBe(0);
         try {
