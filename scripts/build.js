@@ -78,7 +78,11 @@ const tmp = path.join(tmpDir, 'hezi');
 // caller's cwd (a runtime must not take settings from a bundle directory). --compile-jit-policy=10:
 // JIT tier-up ten times later: a command lives milliseconds, and JIT work on a second thread only
 // competes with it on a small machine (create 4 ms, state 0.5 ms faster on 2 cores).
-const r = spawnSync(bun, ['build', '--compile', '--bytecode', '--minify', '--format=cjs', '--target=bun', '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig', '--compile-jit-policy=10', path.join(top, 'src', 'standalone.ts'), '--outfile', tmp], {
+// --external zod: the executable parses with the generated parsers (build/spec-parsers.js) and never
+// loads zod; bundled, its 54 kB would cost every command start-up (JSC reads the whole program).
+// Three entry points, each with its own bytecode: src/standalone/index.ts, which requires one of
+// the two programs, hot.ts (the commands that read only the state) or full.ts (src/cli/dispatch.ts).
+const r = spawnSync(bun, ['build', '--compile', '--bytecode', '--minify', '--format=cjs', '--target=bun', '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig', '--compile-jit-policy=10', '--external', 'zod', ...['index.ts', 'hot.ts', 'full.ts'].map((f) => path.join(top, 'src', 'standalone', f)), '--outfile', tmp], {
   cwd: top,
   stdio: ['ignore', 'pipe', 'inherit'],
   env: { ...process.env, BUN_INSTALL_CACHE_DIR: path.join(top, 'node_modules', '.cache', 'bun') },

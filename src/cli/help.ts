@@ -6,6 +6,7 @@
  * padded to the widest cell plus 2). Loaded only when help is asked for.
  */
 import type { CommandSpec, OptSpec } from './args';
+import { CommandTable, resolveCommand } from './commands';
 import { GLOBAL_OPTIONS } from './globals';
 import { out } from '../runtime/output';
 
@@ -99,16 +100,17 @@ export function commandHelp(c: CommandSpec): string {
   return tabwrite(text) + '\n';
 }
 
-/** Print the help for `command` (or the program's when undefined); false when there is no such command. */
-export function showHelp(command?: string): boolean {
-  const { COMMANDS, resolveCommand } = require('./main') as typeof import('./main');
-  const specs = Object.values(COMMANDS).map((load) => load().command);
+/**
+ * Print the help for `command` of `table` (or the program's, of every command in `table`, when
+ * undefined); false when there is no such command.
+ */
+export function showHelp(table: CommandTable, command?: string): boolean {
   if (command === undefined) {
-    out(appHelp(specs));
+    out(appHelp(Object.values(table).map((load) => load().command)));
     return true;
   }
-  const name = resolveCommand(command);
+  const name = resolveCommand(table, command);
   if (!name) return false;
-  out(commandHelp(COMMANDS[name]!().command));
+  out(commandHelp(table[name]!().command));
   return true;
 }

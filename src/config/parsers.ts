@@ -1,22 +1,24 @@
 /**
- * The parsers of the documents a hot command reads: config.json (create, run) and `exec
- * --process`. By default the zod schemas of spec/ (zod is loaded on first use); the standalone
+ * The parsers of the documents a command reads: config.json (create, run), `exec --process` and
+ * `update --resources`. By default the zod schemas of spec/ (zod is loaded on first use); the standalone
  * executable installs the same parsers compiled from those schemas at build time
  * (spec/codegen.ts, build/spec-parsers.js), which answer identically without loading zod.
  */
 import type { ParseResult } from '../../spec/parse';
-import type { Process, Spec } from '../../spec';
+import type { LinuxResources, Process, Spec } from '../../spec';
 import type { z } from 'zod';
 
 export interface Parsers {
   config(json: unknown): ParseResult<Spec>;
   process(json: unknown): ParseResult<Process>;
+  resources(json: unknown): ParseResult<LinuxResources>;
 }
 
 /** The schemas behind each parser (for spec/codegen.ts and its tests). Loads zod. */
 export function parsedSchemas(): Record<keyof Parsers, z.ZodTypeAny> {
   const { Spec, Process } = require('../../spec/config') as typeof import('../../spec/config');
-  return { config: Spec, process: Process };
+  const { LinuxResources } = require('../../spec/resources') as typeof import('../../spec/resources');
+  return { config: Spec, process: Process, resources: LinuxResources };
 }
 
 let installed: (() => Parsers) | undefined;
@@ -37,6 +39,7 @@ export function parsers(): Parsers {
       current = {
         config: (json) => parseWith(schemas.config, json) as ParseResult<Spec>,
         process: (json) => parseWith(schemas.process, json) as ParseResult<Process>,
+        resources: (json) => parseWith(schemas.resources, json) as ParseResult<LinuxResources>,
       };
     }
   }

@@ -5,6 +5,7 @@
  * runc's update does with its merged config). Device rules are not changed by update (runc).
  */
 import type { LinuxResources } from '../../spec';
+import { parsers } from '../config/parsers';
 import { applyResources } from '../linux/cgroups/manager';
 import { load } from './container';
 import { E, HeziError } from './errors';
@@ -73,8 +74,7 @@ export function parseResources(text: string): Res {
   } catch (e) {
     throw new HeziError(`unable to parse the resources: ${(e as Error).message}`);
   }
-  const { parseWith, LinuxResources } = require('../../spec') as typeof import('../../spec');
-  const r = parseWith(LinuxResources, stripNulls(json));
+  const r = parsers().resources(stripNulls(json));
   if (!r.ok) throw new HeziError(`invalid resources: ${r.errors.join('; ')}`);
   return r.value;
 }

@@ -15,11 +15,12 @@ import { SCHEMA_CHECKS } from '../../spec/primitives';
 import { parseWith } from '../../spec/parse';
 import type { Parsers } from '../../src/config/parsers';
 import { Process, Spec } from '../../spec/config';
+import { LinuxResources } from '../../spec/resources';
 import { defaultSpec } from '../../src/runtime/default-spec';
 
 const SCHEMA_TESTS = path.join(__dirname, '..', 'fixtures', 'runtime-spec', 'schema', 'test');
 // as src/config/parsers.ts parsedSchemas (which loads them with require, outside vitest's reach)
-const schemas: Record<keyof Parsers, z.ZodTypeAny> = { config: Spec, process: Process };
+const schemas: Record<keyof Parsers, z.ZodTypeAny> = { config: Spec, process: Process, resources: LinuxResources };
 const source = generateParsers(schemas);
 const compiled: Parsers = (() => {
   const m = { exports: {} as unknown };
@@ -135,9 +136,12 @@ describe('parsers compiled from the zod schemas answer as zod does', () => {
     same('config', { ...base, hooks: { prestart: [{ path: '/x', timeout: 0 }, { timeout: 1.5 }] } });
     same('config', { ...base, process: { ...base.process, rlimits: [{ type: 'rlimit_x', soft: 1, hard: 2 }], execCPUAffinity: { initial: '0-a' } } });
     for (const p of [null, {}, { cwd: 1 }, { cwd: '/', args: 'x' }, base.process]) same('process', p);
+    // `update --resources` documents (nulls already stripped)
+    for (const r of [null, {}, { memory: { limit: 1 << 20, swap: -1 } }, { cpu: { shares: 'x', quota: 1.5 } }, { pids: { limit: 10 } }, { unified: { 'memory.max': '1M' } }, { blockIO: { weight: 70000 } }, { devices: [{ allow: 'yes' }] }])
+      same('resources', r);
   });
 
-  it('generated configs and processes (fast-check)', () => {
+  it('generated configs, processes and resources (fast-check)', () => {
     const runs = Number(process.env.HEZI_CODEGEN_RUNS ?? 400);
     fc.assert(
       fc.property(arb(schemas.config, 0), (doc) => same('config', viaJson(doc))),
@@ -145,6 +149,10 @@ describe('parsers compiled from the zod schemas answer as zod does', () => {
     );
     fc.assert(
       fc.property(arb(schemas.process, 0), (doc) => same('process', viaJson(doc))),
+      { numRuns: runs },
+    );
+    fc.assert(
+      fc.property(arb(schemas.resources, 0), (doc) => same('resources', viaJson(doc))),
       { numRuns: runs },
     );
   }, 120_000);
