@@ -3,7 +3,7 @@
  *
  * A fresh `hezi create` spent ~3 ms of its start-up loading zod, building the config schemas and
  * running one cold parse. The executable instead carries parsers generated from the same schemas
- * (scripts/build.js writes them to build/spec-parsers.js; src/standalone.ts installs them): the
+ * (scripts/build.js writes them to build/spec-parsers.js; src/standalone/full.ts installs them): the
  * zod schemas stay the one source of the spec's types and rules, and the generated code must
  * answer exactly as `parseWith(schema, json)` does: the same value (unknown keys stripped,
  * defaults filled in) or the same error lines, in the same order. test/unit/codegen.test.ts

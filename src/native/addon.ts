@@ -133,7 +133,7 @@ const buildDir = (): string => `${__dirname}/../../build/Release`;
 
 /**
  * Where the addon and the init come from. From a checkout (vitest, node): the files node-gyp
- * built. The standalone executable (src/standalone.ts) embeds both and installs its own source.
+ * built. The standalone executable (src/standalone/native.ts) embeds both and installs its own source.
  */
 export interface NativeSource {
   addon(): Native;
