@@ -12,10 +12,11 @@
  * full program, which answers those; the small one hands anything not for it to the full one too.
  */
 import type { OptSpec } from './args';
+import { resolveCommand } from './commands';
 import { GLOBAL_OPTIONS } from './globals';
 
-/** the small program's commands and their aliases (hot-commands.ts holds their loaders) */
-export const HOT_COMMANDS: ReadonlySet<string> = new Set(['delete', 'rm', 'kill', 'list', 'ls', 'pause', 'ps', 'resume', 'start', 'state']);
+/** the small program's commands (hot-commands.ts holds their loaders); aliases as commands.ts resolves them */
+export const HOT_COMMANDS: Readonly<Record<string, true>> = { delete: true, kill: true, list: true, pause: true, ps: true, resume: true, start: true, state: true };
 
 function option(options: Readonly<Record<string, OptSpec>>, key: string): [string, OptSpec] | undefined {
   if (Object.prototype.hasOwnProperty.call(options, key)) return [key, options[key]!];
@@ -57,4 +58,4 @@ export function commandName(argv: readonly string[], options: Readonly<Record<st
 }
 
 /** the program for a command line */
-export const programFor = (argv: readonly string[]): 'hot' | 'full' => (HOT_COMMANDS.has(commandName(argv) ?? '') ? 'hot' : 'full');
+export const programFor = (argv: readonly string[]): 'hot' | 'full' => (resolveCommand(HOT_COMMANDS, commandName(argv) ?? '') ? 'hot' : 'full');
