@@ -237,15 +237,20 @@ function cgroupPids(rec: ContainerRecord): number[] | undefined {
   }
 }
 
-/** `delete`: stopped (or created) containers; --force kills first. Missing + force = success. */
+/**
+ * `delete`: stopped (or created) containers; --force kills first. Missing + force = success.
+ * Without --force the lock comes first and the record is read once, under it.
+ */
 export function remove(store: StateStore, id: string, force: boolean): void {
   const notExist = (e: unknown): boolean => e instanceof HeziError && e.message === 'container does not exist';
   let unlock: () => void;
   try {
-    const loaded = load(store, id);
-    // --force kills before it locks: a container process that got hold of the lock (CVE-2024-21626
-    // class: a runtime fd leaked into the container) cannot make delete wait for it
-    if (force && loaded.rec && loaded.status !== 'stopped' && loaded.status !== 'creating') killAll(loaded.rec);
+    if (force) {
+      const loaded = load(store, id);
+      // --force kills before it locks: a container process that got hold of the lock (CVE-2024-21626
+      // class: a runtime fd leaked into the container) cannot make delete wait for it
+      if (loaded.rec && loaded.status !== 'stopped' && loaded.status !== 'creating') killAll(loaded.rec);
+    } else validateIdForLookup(id);
     unlock = store.lock(id);
   } catch (e) {
     if (force && notExist(e)) return;
@@ -270,7 +275,11 @@ function killAll(rec: ContainerRecord): void {
   }
 }
 
-/** Every process the container may still have, killed (and waited for) before its cgroups go. */
+/**
+ * Every process the container may still have, killed (and waited for) before its cgroups go. A
+ * stopped container's init is gone; without a pid namespace its children may live on in the
+ * cgroup: destroy kills them if a cgroup is busy (an empty one, the common case, costs nothing).
+ */
 function killLeftovers(rec: ContainerRecord, status: Status): void {
   if (status === 'creating') {
     // under the lock a creating record is a create that died: its init, or the container process
@@ -287,13 +296,6 @@ function killLeftovers(rec: ContainerRecord, status: Status): void {
   if (status !== 'stopped') {
     killAll(rec);
     waitGone(rec);
-    return;
-  }
-  // the init is gone, but without a pid namespace its children may live on in the cgroup
-  try {
-    signalAll(rec, 9, false);
-  } catch {
-    /* destroy removes what is left */
   }
 }
 
@@ -304,11 +306,13 @@ function waitGone(p: { pid: number; startTime: string }): void {
 
 /** Undo create: cgroups, state dir; then poststop hooks (failures are warnings). */
 export function destroy(store: StateStore, id: string, rec: ContainerRecord | undefined): void {
-  if (rec?.cgroupPaths) destroyCgroups(rec.cgroupPaths);
+  // what is still in a cgroup once the init is gone (no pid namespace: its children) is killed
+  if (rec?.cgroupPaths) destroyCgroups(rec.cgroupPaths, () => signalAll(rec, 9, false));
   if (rec?.intelRdt) (require('./intelrdt') as typeof import('./intelrdt')).destroyIntelRdt(rec.intelRdt);
   if (rec && !hasOwnMountNs(rec.config.linux?.namespaces)) unmountUnder(rec.rootfs);
   store.remove(id);
-  if (rec) {
-    for (const w of runHooksWarnOnly('poststop', rec.config.hooks?.poststop, hookState({ ...rec, status: 'stopped' }))) log.warn(w);
+  const poststop = rec?.config.hooks?.poststop;
+  if (rec && poststop?.length) {
+    for (const w of runHooksWarnOnly('poststop', poststop, hookState({ ...rec, status: 'stopped' }))) log.warn(w);
   }
 }

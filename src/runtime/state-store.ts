@@ -109,11 +109,13 @@ export class StateStore {
   /** Remove the directory: its own two files and the directory (the common case), else all of it. */
   remove(id: string): void {
     const dir = this.dir(id);
+    // exec.fifo only if it is there (start removed it): a failing call costs an exception
     for (const f of [this.file(id), this.fifo(id)]) {
+      if (!fs.existsSync(f)) continue;
       try {
         fs.unlinkSync(f);
       } catch {
-        /* not there */
+        /* gone meanwhile */
       }
     }
     try {
@@ -151,14 +153,19 @@ export class StateStore {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw E.notExist();
       throw e;
     }
-    const end = Date.now() + waitMs;
-    const cell = new Int32Array(new SharedArrayBuffer(4));
+    let end = 0;
+    let cell: Int32Array | undefined;
     for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
       try {
         fs.flockSync(fd, 'ex', true);
         break;
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
+        // the clock and the sleeper only once the lock is contended (the common case has neither)
+        if (!cell) {
+          end = Date.now() + waitMs;
+          cell = new Int32Array(new SharedArrayBuffer(4));
+        }
         if ((code !== 'EWOULDBLOCK' && code !== 'EAGAIN') || Date.now() > end) {
           fs.closeSync(fd);
           if (code === 'EWOULDBLOCK' || code === 'EAGAIN') throw new HeziError(`container ${id} is locked by another hezi command (gave up after ${waitMs / 1000}s)`);

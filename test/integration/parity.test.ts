@@ -100,6 +100,26 @@ describeRoot('kill', () => {
     expect(fs.readFileSync(path.join(d.host, 'log'), 'utf8').split('\n').filter(Boolean).sort()).toEqual(['child-term', 'init-term']);
   });
 
+  it('delete (no --force) of a stopped container kills what its init left in the cgroup, forking ones too (no pid namespace)', () => {
+    const d = sharedDir();
+    // the init (sh) exits at once; its children live on in the container's cgroups
+    const c = createOk(
+      (s) => {
+        noPidNs(s);
+        d.patch(s);
+      },
+      'sleep 1000 & echo $! >> /ctl/pids; (while :; do sleep 1000 & sleep 0.01; done) & echo $! >> /ctl/pids',
+    );
+    ok(run(['start', c.id]));
+    expect(waitFor(() => waitForFile(path.join(d.host, 'pids')).split('\n').filter(Boolean).length === 2)).toBe(true);
+    waitForStatus(c.id, 'stopped');
+    const children = pidsIn(path.join(d.host, 'pids'));
+    expect(children.every((p) => isAlive(p)), `children ${children} should outlive the init`).toBe(true);
+    ok(run(['delete', c.id]));
+    expect(waitFor(() => children.every((p) => !isAlive(p)), 5_000), `children ${children} still alive`).toBe(true);
+    expectNothingLeftBehind({ id: c.id, bundle: c.bundle.dir });
+  });
+
   it('delete --force kills every process of a container without a pid namespace, forking ones too', () => {
     const d = sharedDir();
     const c = createOk(

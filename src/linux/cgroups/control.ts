@@ -42,9 +42,10 @@ export function selfJoinFiles(paths: CgroupPaths): string[] {
 /**
  * Remove one cgroup directory and its sub-cgroups, retrying while it is busy. rmdir comes first:
  * a cgroup with sub-cgroups refuses it (EBUSY), and only then is the directory listed (listing a
- * cgroup's directory costs more than removing it).
+ * cgroup's directory costs more than removing it). A cgroup that still has processes calls
+ * `whenBusy` before it waits for them.
  */
-function removeTree(dir: string, deadline: number): void {
+function removeTree(dir: string, deadline: number, whenBusy: () => void): void {
   for (let delay = 1, listed = false; ; delay = Math.min(delay * 2, 50)) {
     try {
       fs.rmdirSync(dir);
@@ -62,10 +63,11 @@ function removeTree(dir: string, deadline: number): void {
           /* gone meanwhile: the next rmdir says so */
         }
         const subs = ents.filter((x) => x.isDirectory());
-        for (const x of subs) removeTree(`${dir}/${x.name}`, deadline);
+        for (const x of subs) removeTree(`${dir}/${x.name}`, deadline, whenBusy);
         if (subs.length) continue;
       }
-      // busy with processes still exiting
+      // busy with processes: left over, or still exiting
+      whenBusy();
       if (Date.now() > deadline) throw e;
       sleepMs(delay);
     }
@@ -73,21 +75,32 @@ function removeTree(dir: string, deadline: number): void {
 }
 
 /**
- * Remove the container's cgroup directories (the caller has killed the processes). A frozen
- * cgroup is thawed first: on v1, killed tasks cannot die while frozen. Failures are warnings,
- * as in runc ("Failed to remove paths").
+ * Remove the container's cgroup directories. rmdir comes first: an empty cgroup (the common case:
+ * a stopped container) needs nothing else. Only when one is busy are `killLeft` (the caller's kill
+ * of whatever is still in it) and a thaw done, once: on v1, killed tasks cannot die while frozen.
+ * Failures are warnings, as in runc ("Failed to remove paths").
  */
-export function destroyCgroups(paths: CgroupPaths): void {
-  try {
-    thawQuietly(paths);
-  } catch {
-    /* gone */
-  }
+export function destroyCgroups(paths: CgroupPaths, killLeft?: () => void): void {
+  let busy = false;
+  const whenBusy = (): void => {
+    if (busy) return;
+    busy = true;
+    try {
+      killLeft?.();
+    } catch {
+      /* the rmdir retries say what is left */
+    }
+    try {
+      thawQuietly(paths);
+    } catch {
+      /* gone */
+    }
+  };
   const deadline = Date.now() + 3000;
   const failed: string[] = [];
   for (const dir of uniqueDirs(paths)) {
     try {
-      removeTree(dir, deadline);
+      removeTree(dir, deadline, whenBusy);
     } catch (e) {
       failed.push(`${dir}: ${sysText(e)}`);
     }
