@@ -15,7 +15,18 @@ const noSuchCommand = (name: string): HeziError => new HeziError(`No help topic 
 /** what main returns when the command line went to the other program (`handOff`) */
 const HANDED_OFF = Symbol('handed off');
 
-async function main(argv: string[], table: CommandTable, handOff?: () => void): Promise<number | typeof HANDED_OFF> {
+/** What a program gives runCli beside its table. */
+export interface Program {
+  /** where a command line that is not for this table goes (the small program's: the full one) */
+  handOff?: () => void;
+  /** --systemd-cgroup: the program that creates cgroups sets its driver (the small one has none to set) */
+  systemdCgroup?: () => void;
+  /** the help text (help.ts); a program without it hands --help off */
+  showHelp?: (table: CommandTable, topic: string | undefined) => boolean;
+}
+
+async function main(argv: string[], table: CommandTable, program: Program): Promise<number | typeof HANDED_OFF> {
+  const { handOff, showHelp } = program;
   const top = parseArgs(argv, GLOBAL_OPTIONS, 1);
   const [name0, ...rest] = top.positionals;
   // a command line that is not for this program's table goes on, untouched, to the full program
@@ -41,15 +52,19 @@ async function main(argv: string[], table: CommandTable, handOff?: () => void): 
   }
   if (top.help || name0 === undefined || name0 === 'help' || name0 === 'h') {
     const topic = name0 === 'help' || name0 === 'h' ? rest[0] : undefined;
-    if (!(require('./help') as typeof import('./help')).showHelp(table, topic)) throw noSuchCommand(topic ?? '');
+    if (!showHelp?.(table, topic)) throw noSuchCommand(topic ?? '');
     return 0;
   }
   const name = resolveCommand(table, name0);
   if (!name) throw noSuchCommand(name0);
   const mod = table[name]!();
   const p = parseArgs(rest, { ...GLOBAL_OPTIONS, ...mod.command.options }, mod.command.restAfter);
+  if (p.help && !showHelp && handOff) {
+    handOff();
+    return HANDED_OFF;
+  }
   if (p.help) {
-    (require('./help') as typeof import('./help')).showHelp(table, name);
+    showHelp?.(table, name);
     return 0;
   }
   // global flags given after the command name still count
@@ -59,20 +74,19 @@ async function main(argv: string[], table: CommandTable, handOff?: () => void): 
   if (p.values['root'] !== rootDefault && typeof p.values['root'] === 'string' && top.values['root'] === rootDefault)
     g.root = p.values['root'];
   configureLog({ file: g.log, format: g.logFormat, debug: g.debug || p.values['debug'] === true });
-  if (g.systemdCgroup || p.values['systemd-cgroup'] === true)
-    (require('../runtime/cgroups') as typeof import('../runtime/cgroups')).configureCgroups({ systemd: true });
+  if (g.systemdCgroup || p.values['systemd-cgroup'] === true) program.systemdCgroup?.();
   return mod.handler(p, g);
 }
 
 /**
  * Run the command line with the commands of `table`; one that is not for them (unknown command,
- * --help, --version) is given to `handOff` when there is one (the standalone executable's small
- * program hands it to the full one). One exit for every command: the event loop is not drained
+ * --help, --version) is given to `program.handOff` when there is one (the standalone executable's
+ * small program hands it to the full one, which has the help text). One exit for every command: the event loop is not drained
  * (nothing is left in it: output is written synchronously), which saves the runtime's shutdown
  * work. Every failure is one line.
  */
-export function runCli(table: CommandTable, handOff?: () => void): void {
-  main(process.argv.slice(2), table, handOff).then(
+export function runCli(table: CommandTable, program: Program = {}): void {
+  main(process.argv.slice(2), table, program).then(
     (code) => {
       if (code !== HANDED_OFF) process.exit(code);
     },

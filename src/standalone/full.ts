@@ -10,6 +10,10 @@ import * as checks from '../../spec/checks';
 import { COMMANDS } from '../cli/all-commands';
 import { runCli } from '../cli/main';
 import { installParsers } from '../config/parsers';
+import { configureCgroups } from '../runtime/cgroups';
 
 installParsers(() => makeParsers(checks));
-runCli(COMMANDS);
+runCli(COMMANDS, {
+  systemdCgroup: () => configureCgroups({ systemd: true }),
+  showHelp: (table, topic) => (require('../cli/help') as typeof import('../cli/help')).showHelp(table, topic),
+});

@@ -10,4 +10,4 @@ import { runCli } from '../cli/main';
 
 // a name the bundler does not follow: the full program is an embedded entry point
 const full = ['.', 'full.js'].join('/');
-runCli(HOT_COMMAND_TABLE, () => require(full));
+runCli(HOT_COMMAND_TABLE, { handOff: () => require(full) });
