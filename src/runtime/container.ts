@@ -103,13 +103,15 @@ export function start(store: StateStore, id: string, notifySocket?: string): voi
     const notify = notifySocket ? (require('./notify') as typeof import('./notify')) : undefined;
     const listen = notify && fs.existsSync(notify.notifyDir(store, id)) ? notify.listenNotify(notify.notifyDir(store, id)) : undefined;
     releaseFifo(store.fifo(id), rec);
-    const state = hookState({ ...rec, status: 'running' });
-    try {
-      runHooks('poststart', rec.config.hooks?.poststart, state);
-    } catch (e) {
-      // runtime.md: a failing poststart hook stops the container
-      signalProcess(rec.pid, 9);
-      throw e;
+    const poststart = rec.config.hooks?.poststart;
+    if (poststart?.length) {
+      try {
+        runHooks('poststart', poststart, hookState({ ...rec, status: 'running' }));
+      } catch (e) {
+        // runtime.md: a failing poststart hook stops the container
+        signalProcess(rec.pid, 9);
+        throw e;
+      }
     }
     if (notify && listen !== undefined) notify.awaitReady(listen, notifySocket!, rec.pid, () => processAlive(rec.pid, rec.startTime));
   } finally {
