@@ -81,9 +81,9 @@ async function main(argv: string[], table: CommandTable, program: Program): Prom
 /**
  * Run the command line with the commands of `table`; one that is not for them (unknown command,
  * --help, --version) is given to `program.handOff` when there is one (the standalone executable's
- * small program hands it to the full one, which has the help text). One exit for every command: the event loop is not drained
- * (nothing is left in it: output is written synchronously), which saves the runtime's shutdown
- * work. Every failure is one line.
+ * small program hands it to the full one, which has the help text). One exit for every command:
+ * the event loop is not drained (nothing is left in it: output is written synchronously), which
+ * saves the runtime's shutdown work. Every failure is one line.
  */
 export function runCli(table: CommandTable, program: Program = {}): void {
   main(process.argv.slice(2), table, program).then(

@@ -109,11 +109,16 @@ export class StateStore {
   /** Remove the directory: its own two files and the directory (the common case), else all of it. */
   remove(id: string): void {
     const dir = this.dir(id);
-    // exec.fifo only if it is there (start removed it): a failing call costs an exception
-    for (const f of [this.file(id), this.fifo(id)]) {
-      if (!fs.existsSync(f)) continue;
+    const fifo = this.fifo(id);
+    try {
+      fs.unlinkSync(this.file(id));
+    } catch {
+      /* not there */
+    }
+    // a created container's exec.fifo only (start removed it): a failing unlink costs an exception
+    if (fs.existsSync(fifo)) {
       try {
-        fs.unlinkSync(f);
+        fs.unlinkSync(fifo);
       } catch {
         /* gone meanwhile */
       }
