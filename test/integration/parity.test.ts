@@ -40,6 +40,13 @@ const noPidNs = (spec: Spec): void => {
   spec.linux.namespaces = spec.linux.namespaces.filter((n: Spec) => n.type !== 'pid');
 };
 
+/** a container without a pid namespace, with `d` shared with the host at /ctl */
+const createNoPidNs = (d: ReturnType<typeof sharedDir>, script: string): ReturnType<typeof createOk> =>
+  createOk((s) => {
+    noPidNs(s);
+    d.patch(s);
+  }, script);
+
 /** pids listed one per line in a file the container wrote */
 function pidsIn(file: string): number[] {
   return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map(Number);
@@ -66,13 +73,7 @@ describeRoot('kill', () => {
   itRuncFails('runc 1.1.5 kills only the init', 'SIGKILL to a container without a pid namespace kills every process of its cgroup, forking ones too', () => {
     const d = sharedDir();
     // two children, one of them forking all the time
-    const c = createOk(
-      (s) => {
-        noPidNs(s);
-        d.patch(s);
-      },
-      'sleep 1000 & echo $! >> /ctl/pids; (while :; do sleep 1000 & sleep 0.01; done) & echo $! >> /ctl/pids; exec sleep 1000',
-    );
+    const c = createNoPidNs(d, 'sleep 1000 & echo $! >> /ctl/pids; (while :; do sleep 1000 & sleep 0.01; done) & echo $! >> /ctl/pids; exec sleep 1000');
     ok(run(['start', c.id]));
     expect(waitFor(() => waitForFile(path.join(d.host, 'pids')).split('\n').filter(Boolean).length === 2)).toBe(true);
     const children = pidsIn(path.join(d.host, 'pids'));
@@ -85,13 +86,7 @@ describeRoot('kill', () => {
 
   it('kill --all TERM reaches every process of the container (no pid namespace)', () => {
     const d = sharedDir();
-    const c = createOk(
-      (s) => {
-        noPidNs(s);
-        d.patch(s);
-      },
-      "sh -c 'trap \"echo child-term >> /ctl/log; exit 0\" TERM; while :; do sleep 0.05; done' & echo $! >> /ctl/pids; trap 'echo init-term >> /ctl/log; exit 0' TERM; while :; do sleep 0.05; done",
-    );
+    const c = createNoPidNs(d, "sh -c 'trap \"echo child-term >> /ctl/log; exit 0\" TERM; while :; do sleep 0.05; done' & echo $! >> /ctl/pids; trap 'echo init-term >> /ctl/log; exit 0' TERM; while :; do sleep 0.05; done");
     ok(run(['start', c.id]));
     expect(waitForFile(path.join(d.host, 'pids'))).not.toBe('');
     ok(run(['kill', '--all', c.id, 'TERM']));
@@ -103,13 +98,7 @@ describeRoot('kill', () => {
   it('delete (no --force) of a stopped container kills what its init left in the cgroup, forking ones too (no pid namespace)', () => {
     const d = sharedDir();
     // the init (sh) exits at once; its children live on in the container's cgroups
-    const c = createOk(
-      (s) => {
-        noPidNs(s);
-        d.patch(s);
-      },
-      'sleep 1000 & echo $! >> /ctl/pids; (while :; do sleep 1000 & sleep 0.01; done) & echo $! >> /ctl/pids',
-    );
+    const c = createNoPidNs(d, 'sleep 1000 & echo $! >> /ctl/pids; (while :; do sleep 1000 & sleep 0.01; done) & echo $! >> /ctl/pids');
     ok(run(['start', c.id]));
     expect(waitFor(() => waitForFile(path.join(d.host, 'pids')).split('\n').filter(Boolean).length === 2)).toBe(true);
     waitForStatus(c.id, 'stopped');
@@ -122,13 +111,7 @@ describeRoot('kill', () => {
 
   it('delete --force kills every process of a container without a pid namespace, forking ones too', () => {
     const d = sharedDir();
-    const c = createOk(
-      (s) => {
-        noPidNs(s);
-        d.patch(s);
-      },
-      '(while :; do sleep 1000 & sleep 0.01; done) & echo $! >> /ctl/pids; exec sleep 1000',
-    );
+    const c = createNoPidNs(d, '(while :; do sleep 1000 & sleep 0.01; done) & echo $! >> /ctl/pids; exec sleep 1000');
     ok(run(['start', c.id]));
     expect(waitForFile(path.join(d.host, 'pids'))).not.toBe('');
     const forker = pidsIn(path.join(d.host, 'pids'));
