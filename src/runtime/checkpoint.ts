@@ -325,7 +325,7 @@ export async function checkpoint(store: StateStore, id: string, o: CheckpointOpt
         // masked files are binds of /dev/null: mapped back to the host's on restore
         ...(rec.config.linux?.maskedPaths ?? []).filter((p) => isFileIn(rec.pid, p)).map((p) => ({ key: p, val: '/dev/null' })),
       ];
-      atomicWrite(path.join(imageDir, DESCRIPTORS), JSON.stringify(externalDescriptors(rec.pid)), 0o600);
+      atomicWrite(path.join(imageDir, DESCRIPTORS), JSON.stringify(externalDescriptors(rec.pid)), 0o600, true); // part of the image: kept
     }
     const type = o.preDump ? CriuReqType.PRE_DUMP : CriuReqType.DUMP;
     const resp = await swrk(o.criu, {
