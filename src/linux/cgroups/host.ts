@@ -118,16 +118,13 @@ let cached: Layout | undefined;
 /** The layout of this machine (read once per process). */
 export function hostLayout(): Layout {
   if (cached) return cached;
-  const mi = fs.readFileSync('/proc/self/mountinfo', 'latin1');
-  let l = parseLayout(mi);
+  const l = parseLayout(fs.readFileSync('/proc/self/mountinfo', 'latin1'));
   if (l.unified) {
-    let ctrls: string[] = [];
     try {
-      ctrls = fs.readFileSync(path.join(l.unified.mountPoint, 'cgroup.controllers'), 'latin1').trim().split(/\s+/).filter(Boolean);
+      l.unifiedControllers = fs.readFileSync(path.join(l.unified.mountPoint, 'cgroup.controllers'), 'latin1').trim().split(/\s+/).filter(Boolean);
     } catch {
       /* none */
     }
-    l = parseLayout(mi, ctrls);
   }
   cached = l;
   return l;
