@@ -24,8 +24,9 @@ export function normalize(p: string): string {
 }
 
 export function join(...parts: string[]): string {
-  const nonEmpty = parts.filter((x) => x !== '');
-  return nonEmpty.length ? normalize(nonEmpty.join('/')) : '.';
+  let joined = '';
+  for (const x of parts) if (x !== '') joined = joined ? `${joined}/${x}` : x;
+  return joined ? normalize(joined) : '.';
 }
 
 export function isAbsolute(p: string): boolean {
