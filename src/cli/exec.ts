@@ -38,10 +38,11 @@ export function execOptions(p: Parsed): ExecOptions {
   const id = p.positionals[0];
   if (!id) throw new HeziError('"exec" requires a minimum of 1 argument');
   const v = p.values;
-  const gids = arr(v, 'additional-gids').map((g) => {
+  const gids: number[] = [];
+  for (const g of arr(v, 'additional-gids')) {
     if (!/^\d+$/.test(g) || Number(g) > 0xffffffff) throw new HeziError(`invalid value "${g}" for flag -additional-gids: parse error`);
-    return Number(g);
-  });
+    gids.push(Number(g));
+  }
   return {
     id,
     args: p.positionals.slice(1),

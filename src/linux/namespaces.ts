@@ -13,6 +13,16 @@ export type NsType = keyof typeof NS;
 export const NS_TYPES = Object.keys(NS) as NsType[];
 
 /**
+ * The entry of `type` in a config's `linux.namespaces`, if there is one. A loop, not
+ * Array.prototype.some/find: Bun's engine compiles those from JavaScript source on their first
+ * call (~0.2 ms), and kill and delete would pay it for this one question.
+ */
+export function namespaceEntry<T extends { type: string }>(namespaces: readonly T[] | undefined, type: string): T | undefined {
+  if (namespaces) for (const n of namespaces) if (n.type === type) return n;
+  return undefined;
+}
+
+/**
  * The order in which the init joins namespaces given by path: user first (so the joined user
  * namespace owns what follows), mount last (it changes how later paths resolve).
  */

@@ -64,7 +64,9 @@ export function relative(from: string, to: string): string {
   const bs = b === '/' ? [] : b.slice(1).split('/');
   let i = 0;
   while (i < as.length && i < bs.length && as[i] === bs[i]) i++;
-  return [...as.slice(i).map(() => '..'), ...bs.slice(i)].join('/');
+  const up: string[] = [];
+  for (let k = i; k < as.length; k++) up.push('..');
+  return [...up, ...bs.slice(i)].join('/');
 }
 
 /** node:path.posix's shape, for callers written against it */

@@ -17,6 +17,7 @@ import { idmapTrees } from './idmap';
 import { execLabelOps, keyringLabelOps } from './labels';
 import { affinityResetOps, memoryPolicyOps, schedulingOps } from './knobs';
 import { ERRNO, FS_MAGIC, MNT, Op, SLOT, SyncTag, op } from './ops';
+import * as loops from '../util/loops';
 
 export interface HostInfo {
   lastCap: number;
@@ -108,9 +109,9 @@ export function compile(inp: CompileInput): Plan {
   const { spec, rootfs, host } = inp;
   const ops: Op[] = [];
   const nsList = spec.linux?.namespaces ?? [];
-  const byType = new Map(nsList.map((n) => [n.type as NsType, n]));
-  const joined = JOIN_ORDER.filter((t) => byType.get(t)?.path !== undefined);
-  const created = (Object.keys(NS) as NsType[]).filter((t) => byType.has(t) && byType.get(t)?.path === undefined);
+  const byType = new Map(loops.map(nsList, (n) => [n.type as NsType, n]));
+  const joined = loops.filter(JOIN_ORDER, (t) => byType.get(t)?.path !== undefined);
+  const created = loops.filter(Object.keys(NS) as NsType[], (t) => byType.has(t) && byType.get(t)?.path === undefined);
   const inUserns = byType.has('user');
   const proc = spec.process;
   // With a mount namespace of its own the init enters the rootfs (CHDIR) while it is still the
@@ -140,7 +141,7 @@ export function compile(inp: CompileInput): Plan {
   // attaches its slot's tree once
   const trees = new Map(idmap.slots);
   if (inUserns && !inp.rootless) {
-    (spec.mounts ?? []).forEach((m, k) => {
+    loops.each(spec.mounts, (m, k) => {
       const o = parseMountOptions(m.options);
       if (trees.has(k) || m.type === 'cgroup' || m.type === 'cgroup2' || !isBindMount(m, o)) return;
       const src = bindSource(m, inp.bundle);
@@ -172,7 +173,7 @@ export function compile(inp: CompileInput): Plan {
   // 3. the other new namespaces; the cgroup namespace comes after cgroup placement (in the child)
   let flags = 0;
   for (const t of created) if (t !== 'user' && t !== 'cgroup') flags |= NS[t].flag;
-  if (flags) ops.push(op.unshare(flags, `create ${created.filter((t) => t !== 'user' && t !== 'cgroup').join(', ')} namespaces`));
+  if (flags) ops.push(op.unshare(flags, `create ${loops.filter(created, (t) => t !== 'user' && t !== 'cgroup').join(', ')} namespaces`));
   const offsets = spec.linux?.timeOffsets;
   if (created.includes('time') && offsets && Object.keys(offsets).length) {
     const text = Object.entries(offsets)
@@ -272,9 +273,9 @@ export function compile(inp: CompileInput): Plan {
       if (o.copyUp) {
         // tmpcopyup: read-only per mount after the copy (not the superblock), the directory's own
         // mode unless the options give one (runc)
-        args.options = options.filter((x) => x !== 'ro');
+        args.options = loops.filter(options, (x) => x !== 'ro');
         if (fl & MS.RDONLY) args.attrSet |= MOUNT_ATTR.RDONLY;
-        args.flags |= MNT.COPY_UP | (o.data.some((d) => d.startsWith('mode=')) ? 0 : MNT.COPY_MODE);
+        args.flags |= MNT.COPY_UP | (loops.some(o.data, (d) => d.startsWith('mode=')) ? 0 : MNT.COPY_MODE);
       }
       ops.push(op.mountAt(args, `mount ${src || type} on ${dest}${o.copyUp ? ' with tmpcopyup' : ''}`, t.explain));
     }
@@ -287,7 +288,7 @@ export function compile(inp: CompileInput): Plan {
   // 6. devices
   if (!devIsBind) {
     const devs: Array<{ path: string; type: string; major: number; minor: number; mode: number; uid: number; gid: number }> =
-      DEFAULT_DEVICES.map((d) => ({ ...d, type: 'c', mode: 0o666, uid: 0, gid: 0 }));
+      loops.map(DEFAULT_DEVICES, (d) => ({ ...d, type: 'c', mode: 0o666, uid: 0, gid: 0 }));
     for (const d of spec.linux?.devices ?? []) {
       const entry = {
         path: containerPath(d.path),
@@ -326,7 +327,7 @@ export function compile(inp: CompileInput): Plan {
     ];
     if (host.hasKcore) links.push(['/proc/kcore', '/dev/core']);
     for (const [target, link] of links) ops.push(op.symlink(target, root, link, true, `symlink ${link} -> ${target}`));
-    if (mounts.some((m) => containerPath(m.destination) === '/dev/pts'))
+    if (loops.some(mounts, (m) => containerPath(m.destination) === '/dev/pts'))
       ops.push(op.symlink('pts/ptmx', root, '/dev/ptmx', true, 'symlink /dev/ptmx -> pts/ptmx'));
   }
 
@@ -341,7 +342,7 @@ export function compile(inp: CompileInput): Plan {
   // prepareRootfs chdir), so relative paths in them name the container's files (with a mount
   // namespace the cwd is the rootfs already)
   if (hooks.createContainer?.length && !ownMountNs) ops.push(op.chdir(rootfs, `chdir to the rootfs ${rootfs}`));
-  (hooks.createContainer ?? []).forEach((h, k) => ops.push(hookOp(h, 'createContainer', k)));
+  loops.each(hooks.createContainer, (h, k) => ops.push(hookOp(h, 'createContainer', k)));
 
   // 9. switch root. Without pivot_root the old root stays below the new one in the mount
   //    namespace: its fully visible procfs and sysfs go first, or a user namespace in the
@@ -387,7 +388,7 @@ export function compile(inp: CompileInput): Plan {
   const afterStart = ops.length;
   // the startContainer hooks run with the container's seccomp filter in place (runc)
   if (lateSeccomp && !lateSeccomp.listener) ops.push(op.seccomp(lateSeccomp.bpf, lateSeccomp.flags));
-  startHooks.forEach((h, k) => ops.push(hookOp(h, 'startContainer', k)));
+  loops.each(startHooks, (h, k) => ops.push(hookOp(h, 'startContainer', k)));
   if (startHooks.length) ops.push(op.releaseFifo());
   ops.push(op.exec(args, env));
 
@@ -484,7 +485,9 @@ export const PASSWD_MAX = 4 << 20;
  */
 export function processEnv(proc: Spec['process'], rootfs: string): string[] {
   const env = [...(proc?.env ?? [])];
-  if (!env.some((e) => e.startsWith('HOME='))) {
+  let hasHome = false;
+  for (const e of env) if (e.startsWith('HOME=')) hasHome = true;
+  if (!hasHome) {
     const uid = proc?.user?.uid ?? 0;
     let home = '/';
     for (const line of containerPasswd(rootfs)) {
@@ -517,8 +520,11 @@ function containerPasswd(rootfs: string): string[] {
 /** PATH lookup candidates for args[0], decided here and tried in order by the init. */
 export function execCandidates(arg0: string, env: readonly string[]): string[] {
   if (arg0.includes('/')) return [arg0];
-  const pathVar = env.filter((e) => e.startsWith('PATH=')).pop()?.slice(5) ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-  return pathVar.split(':').map((d) => path.posix.join(d || '.', arg0));
+  let pathVar = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+  for (const e of env) if (e.startsWith('PATH=')) pathVar = e.slice(5); // the last one counts
+  const out: string[] = [];
+  for (const d of pathVar.split(':')) out.push(path.posix.join(d || '.', arg0));
+  return out;
 }
 
 /**
@@ -549,20 +555,18 @@ function cgroupMounts(inp: CompileInput, root: string, dest: string, flags: numb
     return ops;
   }
   ops.push(fresh('tmpfs', dest, 'tmpfs', base, ['mode=755'], SLOT.CGROUP_TMPFS, `mount tmpfs on ${dest}`));
-  const hierarchies = host.mounts.filter(
-    (m) => (m.fstype === 'cgroup' || m.fstype === 'cgroup2') && path.posix.dirname(m.mountPoint) === '/sys/fs/cgroup',
-  );
+  const hierarchies = loops.filter(host.mounts, (m) => (m.fstype === 'cgroup' || m.fstype === 'cgroup2') && path.posix.dirname(m.mountPoint) === '/sys/fs/cgroup');
   for (const h of hierarchies) {
     const name = path.posix.basename(h.mountPoint);
     const sub = path.posix.join(dest, name);
     ops.push(op.mkdirAll(root, sub, 0o755, `create mount point ${sub}`));
-    const controllers = h.fstype === 'cgroup2' ? [] : h.superOptions.split(',').filter((x) => x !== 'rw' && x !== 'ro');
+    const controllers = h.fstype === 'cgroup2' ? [] : loops.filter(h.superOptions.split(','), (x) => x !== 'rw' && x !== 'ro');
     const key = h.fstype === 'cgroup2' ? '' : controllerKey(h.superOptions);
     if (cgroupns) {
       ops.push(fresh('cgroup', sub, h.fstype, flags, controllers, -1, `mount cgroup ${name} on ${sub}`));
     } else {
       // the container's own cgroup in this hierarchy (runc binds the same), else ours
-      const planned = h.fstype === 'cgroup2' ? inp.cgroupDirs?.[''] : controllersOf(h.superOptions).map((c) => inp.cgroupDirs?.[c]).find(Boolean);
+      const planned = h.fstype === 'cgroup2' ? inp.cgroupDirs?.[''] : loops.find(loops.map(controllersOf(h.superOptions), (c) => inp.cgroupDirs?.[c]), Boolean);
       const src = planned ?? path.join(h.mountPoint, host.ownCgroups.get(key) ?? '/');
       ops.push(bind(src, sub, base | (ro ? MS.RDONLY : 0)));
     }
@@ -605,7 +609,7 @@ function isWithin(p: string, dir: string): boolean {
 
 /** "rw,nosuid,cpu,cpuacct" → ["cpu", "cpuacct"]; "name=systemd" kept */
 function controllersOf(superOptions: string): string[] {
-  return controllerKey(superOptions).split(',').filter(Boolean);
+  return loops.filter(controllerKey(superOptions).split(','), Boolean);
 }
 
 /** "rw,nosuid,cpu,cpuacct" → the /proc/self/cgroup key "cpu,cpuacct"; "name=systemd" kept */
@@ -613,6 +617,6 @@ function controllerKey(superOptions: string): string {
   const known = new Set([
     'cpu', 'cpuacct', 'cpuset', 'memory', 'devices', 'freezer', 'net_cls', 'net_prio', 'blkio', 'perf_event', 'hugetlb', 'pids', 'rdma', 'misc',
   ]);
-  const parts = superOptions.split(',').filter((x) => known.has(x) || x.startsWith('name='));
+  const parts = loops.filter(superOptions.split(','), (x) => known.has(x) || x.startsWith('name='));
   return parts.join(',');
 }

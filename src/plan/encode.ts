@@ -15,7 +15,11 @@ function argBytes(a: Arg): Buffer {
   }
   if ('strv' in a) {
     for (const v of a.strv) if (v.includes('\0')) throw new Error(`plan: string contains NUL: ${JSON.stringify(v)}`);
-    return Buffer.from(a.strv.map((v) => v + '\0').join(''));
+    {
+      let s = '';
+      for (const v of a.strv) s += v + '\0';
+      return Buffer.from(s);
+    }
   }
   return Buffer.from(a.bytes.buffer, a.bytes.byteOffset, a.bytes.byteLength);
 }

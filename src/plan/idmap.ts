@@ -6,8 +6,9 @@
  */
 import type { LinuxIDMapping, Mount, Spec } from '../../spec';
 import { MS, bindSource, isBindMount, parseMountOptions } from '../linux/mount-options';
-import { formatIdMap } from '../linux/namespaces';
+import { formatIdMap, namespaceEntry } from '../linux/namespaces';
 import { Op, op } from './ops';
+import * as loops from '../util/loops';
 
 /** The idmapping of one mount: its own maps, the container's new user namespace's, or a user namespace by path. */
 export type MountIdmap = { uidMap: string; gidMap: string } | { usernsPath: string };
@@ -22,7 +23,7 @@ export function mountIdmap(m: Mount, spec: Spec): MountIdmap | undefined {
   if (m.uidMappings?.length && m.gidMappings?.length) return { uidMap: formatIdMap(m.uidMappings), gidMap: formatIdMap(m.gidMappings) };
   if (m.uidMappings?.length || m.gidMappings?.length) return undefined;
   // runtime-spec: without mappings of its own the mount MAY use the container's user namespace
-  const user = (spec.linux?.namespaces ?? []).find((n) => n.type === 'user');
+  const user = namespaceEntry(spec.linux?.namespaces, 'user');
   if (!user) return undefined;
   if (user.path !== undefined) return { usernsPath: user.path };
   const u: LinuxIDMapping[] = spec.linux?.uidMappings ?? [];
@@ -40,7 +41,7 @@ export interface IdmapTrees {
 export function idmapTrees(spec: Spec, bundle: string): IdmapTrees {
   const ops: Op[] = [];
   const slots = new Map<number, number>();
-  (spec.mounts ?? []).forEach((m, index) => {
+  loops.each(spec.mounts, (m, index) => {
     if (!isIdmapped(m)) return;
     const o = parseMountOptions(m.options);
     const map = mountIdmap(m, spec);

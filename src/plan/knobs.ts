@@ -7,6 +7,7 @@
 import type { Linux, Process } from '../../spec';
 import { MPOL_FLAG, MPOL_MODE, SCHED_FLAG, SCHED_POLICY, allCpusMask, bitmask, ioprioValue, parseIdList } from '../linux/sched';
 import { Op, op } from './ops';
+import * as loops from '../util/loops';
 
 /** sched_setattr and ioprio_set: in the init before the capabilities are dropped (runc's order). */
 export function schedulingOps(proc: Process | undefined): Op[] {
@@ -14,7 +15,7 @@ export function schedulingOps(proc: Process | undefined): Op[] {
   const s = proc?.scheduler;
   if (s) {
     const flags = (s.flags ?? []).reduce((f, name) => f | (SCHED_FLAG[name] ?? 0), 0);
-    const parts = [s.policy, s.nice ? `nice ${s.nice}` : '', s.priority ? `priority ${s.priority}` : '', ...(s.flags ?? [])].filter(Boolean);
+    const parts = loops.filter([s.policy, s.nice ? `nice ${s.nice}` : '', s.priority ? `priority ${s.priority}` : '', ...(s.flags ?? [])], Boolean);
     ops.push(
       op.schedSetattr(
         {
@@ -42,7 +43,7 @@ export function memoryPolicyOps(linux: Linux | undefined): Op[] {
   const nodes = parseIdList(mp.nodes ?? '') ?? [];
   const flags = (mp.flags ?? []).reduce((f, name) => f | (MPOL_FLAG[name] ?? 0), 0);
   const mask = nodes.length ? bitmask(nodes) : Buffer.alloc(0);
-  const desc = [mp.mode, nodes.length ? `nodes ${mp.nodes}` : '', ...(mp.flags ?? [])].filter(Boolean).join(', ');
+  const desc = loops.filter([mp.mode, nodes.length ? `nodes ${mp.nodes}` : '', ...(mp.flags ?? [])], Boolean).join(', ');
   return [op.setMempolicy((MPOL_MODE[mp.mode] ?? -1) | flags, mask, `set linux.memoryPolicy (${desc})`)];
 }
 

@@ -279,7 +279,7 @@ export const op = {
   umask: (mask: number): Op => ({ code: 'UMASK', args: [i(mask)], what: `set umask ${mask.toString(8).padStart(4, '0')}` }),
   setgroups: (gids: readonly number[]): Op => {
     const b = Buffer.alloc(gids.length * 4);
-    gids.forEach((g, k) => b.writeUInt32LE(g >>> 0, k * 4));
+    for (let k = 0; k < gids.length; k++) b.writeUInt32LE(gids[k]! >>> 0, k * 4);
     return { code: 'SETGROUPS', args: [{ bytes: b }], what: `setgroups [${gids.join(',')}]` };
   },
   setresgid: (gid: number): Op => ({ code: 'SETRESGID', args: [i(gid)], what: `setgid ${gid}` }),

@@ -17,6 +17,7 @@ import { CgroupJoin, cgroupDirsFor, createCgroups, joinedDirs } from '../linux/c
 import { writeFile } from '../linux/cgroups/fsio';
 import { HeziError, sysText } from './errors';
 import { log } from './log';
+import * as loops from '../util/loops';
 
 export type { CgroupPaths } from '../linux/cgroups/control';
 export type { CgroupJoin } from '../linux/cgroups/manager';
@@ -35,7 +36,7 @@ export function configureCgroups(o: { systemd: boolean }): void {
  */
 function systemdRequested(): boolean {
   if (systemdDriver !== undefined) return systemdDriver;
-  return process.argv.some((a) => /^--?systemd-cgroup(=(true|1))?$/.test(a));
+  return loops.some(process.argv, (a) => /^--?systemd-cgroup(=(true|1))?$/.test(a));
 }
 
 /**
@@ -102,7 +103,7 @@ export function plannedCgroupPaths(id: string, spec: Spec): CgroupPaths {
 
 /** Limits that need the container's own cgroup (runc ignores device rules for rootless containers). */
 export function resourcesNeedCgroups(r: LinuxResources | undefined): boolean {
-  return Object.entries(r ?? {}).some(([k, v]) => k !== 'devices' && v !== undefined && !(typeof v === 'object' && v !== null && Object.keys(v).length === 0));
+  return loops.some(Object.entries(r ?? {}), ([k, v]) => k !== 'devices' && v !== undefined && !(typeof v === 'object' && v !== null && Object.keys(v).length === 0));
 }
 
 /** Could this process make `dir` and move a process into it: the directory, or its nearest existing parent, is writable. */
@@ -129,7 +130,7 @@ export function cgroupWritable(dir: string): boolean {
  */
 export function cgroupsForContainer(id: string, spec: Spec, euid = process.geteuid?.() ?? 0): boolean {
   if (euid === 0) return true;
-  const blocked = uniqueDirs(plannedCgroupPaths(id, spec)).find((d) => !cgroupWritable(d));
+  const blocked = loops.find(uniqueDirs(plannedCgroupPaths(id, spec)), (d) => !cgroupWritable(d));
   if (blocked === undefined) return true;
   const why = `${blocked} is not writable by uid ${euid} (no cgroup delegation to this user)`;
   if (resourcesNeedCgroups(spec.linux?.resources)) throw new HeziError(`linux.resources: cannot be applied without the container's own cgroup: ${why}`);

@@ -11,6 +11,7 @@ import { log } from './log';
 import { hasOwnMountNs, unmountUnder } from './mounts';
 import { ContainerRecord, StateStore, validateId } from './state-store';
 import { Status, can, deriveStatus, processAlive } from './status';
+import { namespaceEntry } from '../linux/namespaces';
 
 export interface StateView {
   ociVersion: string;
@@ -190,7 +191,8 @@ function signalAll(rec: ContainerRecord, sig: number, initAlive = true): void {
 }
 
 function hasOwnPidNs(rec: ContainerRecord): boolean {
-  return (rec.config.linux?.namespaces ?? []).some((n) => n.type === 'pid' && !n.path);
+  const pid = namespaceEntry(rec.config.linux?.namespaces, 'pid');
+  return pid !== undefined && !pid.path;
 }
 
 function signalProcess(pid: number, sig: number): void {
@@ -209,7 +211,7 @@ function signalProcess(pid: number, sig: number): void {
 export function containerPids(rec: ContainerRecord): number[] {
   const fromCgroup = cgroupPids(rec);
   if (fromCgroup) return fromCgroup;
-  const privatePidns = (rec.config.linux?.namespaces ?? []).some((n) => n.type === 'pid');
+  const privatePidns = namespaceEntry(rec.config.linux?.namespaces, 'pid') !== undefined;
   if (!privatePidns) return [rec.pid];
   let ns: string;
   try {

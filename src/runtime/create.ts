@@ -26,6 +26,7 @@ import { hasOwnMountNs, unmountUnder } from './mounts';
 import { ContainerRecord, StateStore, atomicWrite, validateId } from './state-store';
 import { checkTerminal, closeQuietly as closeFdQuietly, openConsole } from './terminal';
 import { UserMapPlan, userMapPlanFor, writeUserMaps } from './usermaps';
+import * as loops from '../util/loops';
 
 export const OCI_VERSION = '1.3.0';
 
@@ -105,7 +106,7 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
     // looked at only for a config with a mount label (it goes on the mounts where SELinux is on)
     if (spec.linux?.mountLabel) host.selinux = (require('../linux/selinux') as typeof import('../linux/selinux')).selinuxEnabled();
     const plan = compile({ spec: initSpec, bundle, rootfs, fifo, noPivot: o.noPivot, noNewKeyring: o.noNewKeyring, preserveFds: o.preserveFds, consoleFd: con ? 5 + o.preserveFds : undefined, host, seccomp, cgroupDirs: withCgroups ? plannedCgroups : undefined, cgroupJoinFiles: withCgroups ? selfJoinFiles(plannedCgroups) : undefined, setgroups: !maps.denySetgroups, rootless: process.geteuid?.() !== 0 });
-    log.debug(`plan: ${plan.ops.map((x, k) => `${k}:${x.code}`).join(' ')}`);
+    if (log.debugging()) log.debug(`plan: ${plan.ops.map((x, k) => `${k}:${x.code}`).join(' ')}`);
 
     // 4. run the init
     const base = {
@@ -253,7 +254,7 @@ export function createContainer(store: StateStore, o: CreateOptions): Created {
     delete record.creating;
     if (cgroupPaths && Object.keys(cgroupPaths).length) record.cgroupPaths = cgroupPaths;
     else delete record.cgroupPaths;
-    if (plan.afterStart !== undefined) record.startOps = { from: plan.afterStart, ops: plan.ops.slice(plan.afterStart).map(({ code, what }) => ({ code, what })) };
+    if (plan.afterStart !== undefined) record.startOps = { from: plan.afterStart, ops: loops.map(plan.ops.slice(plan.afterStart), ({ code, what }) => ({ code, what })) };
     store.write(record);
     faultPoint('create:recorded-created');
     if (o.pidFile) atomicWrite(path.resolve(o.pidFile), String(containerPid));

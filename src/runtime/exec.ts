@@ -16,7 +16,7 @@ import type { Process } from '../../spec';
 import { OCI_VERSION } from '../../spec/constants';
 import { apparmorEnabled, apparmorExecAttr } from '../linux/apparmor';
 import { selinuxEnabled } from '../linux/selinux';
-import { JOIN_ORDER, NS, NsType } from '../linux/namespaces';
+import { JOIN_ORDER, NS, NsType, namespaceEntry } from '../linux/namespaces';
 import { lastCap } from '../linux/proc';
 import { RLIMITS } from '../linux/rlimits';
 import { consoleOps, processOps, type SeccompLoad } from '../plan/compile';
@@ -222,7 +222,8 @@ export function compileExec(inp: ExecPlanInput): { ops: Op[] } {
   ops.push(op.sync(SyncTag.CGROUP, "join the container's cgroup"));
   for (const f of inp.cgroupJoinFiles ?? []) ops.push(op.writeFile(f, '0', `join the container's cgroup: write ${f}`));
 
-  const types = new Set((rec.config.linux?.namespaces ?? []).map((n) => n.type as NsType));
+  const types = new Set<NsType>();
+  for (const n of rec.config.linux?.namespaces ?? []) types.add(n.type as NsType);
   for (const t of JOIN_ORDER) {
     if (!types.has(t)) continue;
     const p = `/proc/${inp.initPid}/ns/${NS[t].proc}`;
@@ -324,10 +325,10 @@ async function execInContainer(store: StateStore, o: ExecOptions): Promise<numbe
   let plan: Op[];
   try {
     // only a user namespace can deny setgroups
-    const userns = (rec.config.linux?.namespaces ?? []).some((x) => x.type === 'user');
+    const userns = namespaceEntry(rec.config.linux?.namespaces, 'user') !== undefined;
     const setgroups = !userns || (require('./usermaps') as typeof import('./usermaps')).setgroupsAllowed(rec.pid);
     plan = compileExec({ rec, process: proc, initPid: rec.pid, lastCap: lastCap(), preserveFds: o.preserveFds, consoleFd: con ? 5 + o.preserveFds : undefined, seccomp, setgroups, cgroupJoinFiles: cgroupPaths ? selfJoinFiles(cgroupPaths) : undefined }).ops;
-    log.debug(`exec plan: ${plan.map((x, k) => `${k}:${x.code}`).join(' ')}`);
+    if (log.debugging()) log.debug(`exec plan: ${plan.map((x, k) => `${k}:${x.code}`).join(' ')}`);
     // born in the container's cgroup2 directory (no migration); the v1 ones it joins itself
     const encoded = encodePlan(plan);
     spawned = spawnInCgroup(cgroupPaths, (cgroupFd) => n.spawnInit(initImage(), encoded, [0, 1, 2], o.preserveFds, con ? [con.initFd] : [], cgroupFd));

@@ -62,4 +62,8 @@ export const log = {
   debug(msg: string): void {
     if (opts.debug) write('debug', msg, false);
   },
+  /** --debug is on: a message that costs work to build is built only then */
+  debugging(): boolean {
+    return opts.debug;
+  },
 };

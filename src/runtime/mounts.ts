@@ -1,4 +1,5 @@
 import { mountInfo } from '../linux/proc';
+import { namespaceEntry } from '../linux/namespaces';
 
 const MNT_DETACH = 2;
 
@@ -22,5 +23,5 @@ export function unmountUnder(rootfs: string): void {
 }
 
 export function hasOwnMountNs(namespaces: ReadonlyArray<{ type: string; path?: string | undefined }> | undefined): boolean {
-  return (namespaces ?? []).some((n) => n.type === 'mount');
+  return namespaceEntry(namespaces, 'mount') !== undefined;
 }

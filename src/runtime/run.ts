@@ -11,7 +11,8 @@ const FORWARDED: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', '
  * SIGWINCH resizes the pty instead (the kernel then signals the pty's foreground process group).
  */
 export function forwardSignals(pid: number, term?: AttachedTerminal): () => void {
-  const handlers = FORWARDED.map((sig) => {
+  const handlers: Array<readonly [NodeJS.Signals, () => void]> = [];
+  for (const sig of FORWARDED) {
     const h =
       sig === 'SIGWINCH' && term
         ? () => term.resize()
@@ -23,8 +24,8 @@ export function forwardSignals(pid: number, term?: AttachedTerminal): () => void
             }
           };
     process.on(sig, h);
-    return [sig, h] as const;
-  });
+    handlers.push([sig, h]);
+  }
   return () => {
     for (const [sig, h] of handlers) process.off(sig, h);
   };

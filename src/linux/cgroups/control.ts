@@ -11,6 +11,7 @@ import { fs, type Dirent } from '../../native/fs';
 import { HeziError, sysText } from '../../runtime/errors';
 import { log } from '../../runtime/log';
 import { allPids, exists, readFile, sleepMs, writeFile } from './fsio';
+import * as loops from '../../util/loops';
 
 export type CgroupPaths = Record<string, string>;
 
@@ -34,9 +35,16 @@ export function uniqueDirs(paths: CgroupPaths): string[] {
  * until the container is resumed, and by then it is in every other cgroup.
  */
 export function selfJoinFiles(paths: CgroupPaths): string[] {
-  const dirs = uniqueDirs(paths).filter((d) => d !== paths['']);
   const freezer = paths['freezer'];
-  return [...dirs.filter((d) => d !== freezer), ...dirs.filter((d) => d === freezer)].map((d) => `${d}/tasks`);
+  const out: string[] = [];
+  let last: string | undefined;
+  for (const d of uniqueDirs(paths)) {
+    if (d === paths['']) continue;
+    if (d === freezer) last = `${d}/tasks`;
+    else out.push(`${d}/tasks`);
+  }
+  if (last !== undefined) out.push(last);
+  return out;
 }
 
 /**
@@ -62,7 +70,7 @@ function removeTree(dir: string, deadline: number, whenBusy: () => void): void {
         } catch {
           /* gone meanwhile: the next rmdir says so */
         }
-        const subs = ents.filter((x) => x.isDirectory());
+        const subs = loops.filter(ents, (x) => x.isDirectory());
         for (const x of subs) removeTree(`${dir}/${x.name}`, deadline, whenBusy);
         if (subs.length) continue;
       }

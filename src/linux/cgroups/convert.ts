@@ -3,6 +3,7 @@
  * Pure functions, unit-tested in test/unit/cgroups.test.ts.
  */
 import type { LinuxDeviceCgroup } from '../../../spec';
+import * as loops from '../../util/loops';
 
 /**
  * cpu.shares (v1, 2..262144, default 1024) → cpu.weight (v2, 1..10000, default 100): crun's
@@ -120,7 +121,7 @@ export function normalizeDeviceRule(d: LinuxDeviceCgroup): DeviceRule | string {
   const type = d.type ?? 'a';
   if (type !== 'a' && type !== 'c' && type !== 'b') return `invalid device type ${JSON.stringify(type)} (want "a", "c" or "b")`;
   const access = d.access === undefined || d.access === '' ? 'rwm' : d.access;
-  const norm = (['r', 'w', 'm'] as const).filter((c) => access.includes(c)).join('');
+  const norm = loops.filter(['r', 'w', 'm'] as const, (c) => access.includes(c)).join('');
   const major = d.major ?? -1;
   const minor = d.minor ?? -1;
   if (major < -1 || minor < -1) return 'invalid device number (want -1 or more)';
@@ -140,7 +141,7 @@ export function v1DeviceLine(r: DeviceRule): string {
 
 /** v1 writes for a rule list: [file, line] in order. */
 export function v1DeviceWrites(rules: readonly DeviceRule[]): Array<['devices.allow' | 'devices.deny', string]> {
-  return rules.map((r) => [r.allow ? 'devices.allow' : 'devices.deny', r.type === 'a' ? 'a' : v1DeviceLine(r)]);
+  return loops.map(rules, (r) => [r.allow ? 'devices.allow' : 'devices.deny', r.type === 'a' ? 'a' : v1DeviceLine(r)]);
 }
 
 /**
@@ -177,11 +178,11 @@ export function emulateDeviceRules(rules: readonly DeviceRule[], lenientFrom = I
     ] as const) {
       if (pa === r.major && pb === r.minor) continue;
       const partial = ex.get(key(r.type, pa, pb));
-      if (partial && [...r.access].some((c) => partial.access.has(c)) && idx >= lenientFrom) {
+      if (partial && sharesAccess(r.access, partial.access) && idx >= lenientFrom) {
         hole = true;
         break;
       }
-      if (partial && [...r.access].some((c) => partial.access.has(c)))
+      if (partial && sharesAccess(r.access, partial.access))
         return `rule "${r.allow ? 'allow' : 'deny'} ${v1DeviceLine(r)}" cannot punch a hole in the wildcard rule "${defaultAllow ? 'deny' : 'allow'} ${v1DeviceLine({ ...partial, allow: !defaultAllow, access: [...partial.access].join('') })}" (cgroup v1 cannot express it)`;
     }
     const cur = ex.get(k);
@@ -190,11 +191,16 @@ export function emulateDeviceRules(rules: readonly DeviceRule[], lenientFrom = I
       if (!cur.access.size) ex.delete(k);
     }
   }
-  const order = (a: Set<string>) => ['r', 'w', 'm'].filter((c) => a.has(c)).join('');
-  return [
-    { allow: defaultAllow, type: 'a', major: -1, minor: -1, access: 'rwm' },
-    ...[...ex.values()].map((e) => ({ allow: !defaultAllow, type: e.type, major: e.major, minor: e.minor, access: order(e.access) })),
-  ];
+  const order = (a: Set<string>) => loops.filter(['r', 'w', 'm'], (c) => a.has(c)).join('');
+  const out: DeviceRule[] = [{ allow: defaultAllow, type: 'a', major: -1, minor: -1, access: 'rwm' }];
+  for (const e of ex.values()) out.push({ allow: !defaultAllow, type: e.type, major: e.major, minor: e.minor, access: order(e.access) });
+  return out;
+}
+
+/** `access` ("rwm") has a letter that is in `set` (a loop over the string: spreading it makes the engine compile its iteration helper) */
+function sharesAccess(access: string, set: Set<string>): boolean {
+  for (let i = 0; i < access.length; i++) if (set.has(access[i]!)) return true;
+  return false;
 }
 
 /**

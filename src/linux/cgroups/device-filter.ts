@@ -20,6 +20,7 @@
  * ends the program, and the rules before it are not emitted (the verifier rejects unreachable code).
  */
 import type { DeviceRule } from './convert';
+import * as loops from '../../util/loops';
 
 export interface Insn {
   code: number;
@@ -83,7 +84,7 @@ export function deviceFilter(rules: readonly DeviceRule[]): Insn[] {
     if (r.major >= 0) cond.push({ ...ins(OP.JNE_K, 4, 0, 0, r.major), toNext: true });
     if (r.minor >= 0) cond.push({ ...ins(OP.JNE_K, 5, 0, 0, r.minor), toNext: true });
     const block = [...cond, ...verdict];
-    block.forEach((x, i) => {
+    loops.each(block, (x, i) => {
       const { toNext, ...plain } = x as Insn & { toNext?: true };
       // next block starts right after this one: offset relative to the following insn
       out.push(toNext ? { ...plain, off: block.length - (i + 1) } : plain);
@@ -96,7 +97,7 @@ export function deviceFilter(rules: readonly DeviceRule[]): Insn[] {
 /** struct bpf_insn[] as bytes (little-endian: dst in the low nibble of byte 1). */
 export function encodeInsns(insns: readonly Insn[]): Buffer {
   const b = Buffer.alloc(insns.length * 8);
-  insns.forEach((x, i) => {
+  loops.each(insns, (x, i) => {
     b.writeUInt8(x.code, i * 8);
     b.writeUInt8((x.dst & 0xf) | ((x.src & 0xf) << 4), i * 8 + 1);
     b.writeInt16LE(x.off, i * 8 + 2);

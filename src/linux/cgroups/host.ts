@@ -7,6 +7,7 @@
  */
 import { fs } from '../../native/fs';
 import * as path from '../path';
+import * as loops from '../../util/loops';
 
 export type CgroupMode = 'v1' | 'hybrid' | 'v2';
 
@@ -60,7 +61,7 @@ export function parseLayout(mountinfo: string, unifiedControllers: string[] = []
         unified = { mountPoint, root, controllers: [], key: '' };
       continue;
     }
-    const controllers = (b[2] ?? '').split(',').filter((o) => KNOWN_V1.has(o) || o.startsWith('name='));
+    const controllers = loops.filter((b[2] ?? '').split(','), (o) => KNOWN_V1.has(o) || o.startsWith('name='));
     if (!controllers.length) continue;
     const key = controllers.join(',');
     if (seen.has(key)) continue; // a bind mount of a hierarchy we already have
@@ -68,7 +69,7 @@ export function parseLayout(mountinfo: string, unifiedControllers: string[] = []
     v1.push({ mountPoint, root, controllers, key });
   }
   let mode: CgroupMode;
-  const realV1 = v1.some((h) => h.controllers.some((c) => !c.startsWith('name=')));
+  const realV1 = loops.some(v1, (h) => loops.some(h.controllers, (c) => !c.startsWith('name=')));
   if (!realV1 && unified) mode = 'v2';
   else if (unified) mode = 'hybrid';
   else mode = 'v1';
@@ -108,7 +109,7 @@ export function dirOf(h: Hierarchy, cg: string): string {
 
 /** Which hierarchy serves controller `ctrl` in this layout: 1 (v1), 2 (cgroup2), or undefined. */
 export function controllerVersion(l: Layout, ctrl: string): 1 | 2 | undefined {
-  if (l.v1.some((h) => h.controllers.includes(ctrl))) return 1;
+  if (loops.some(l.v1, (h) => h.controllers.includes(ctrl))) return 1;
   if (l.unified && l.unifiedControllers.includes(ctrl)) return 2;
   return undefined;
 }
@@ -121,7 +122,7 @@ export function hostLayout(): Layout {
   const l = parseLayout(fs.readFileSync('/proc/self/mountinfo', 'latin1'));
   if (l.unified) {
     try {
-      l.unifiedControllers = fs.readFileSync(path.join(l.unified.mountPoint, 'cgroup.controllers'), 'latin1').trim().split(/\s+/).filter(Boolean);
+      l.unifiedControllers = loops.filter(fs.readFileSync(path.join(l.unified.mountPoint, 'cgroup.controllers'), 'latin1').trim().split(/\s+/), Boolean);
     } catch {
       /* none */
     }

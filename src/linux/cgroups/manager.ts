@@ -19,6 +19,7 @@ import { containerDirs, innerPath } from './paths';
 import { PlanOptions, Probe, planResources } from './resources';
 import { CgroupPaths, uniqueDirs } from './control';
 import { CgroupWriter, exists, readFile, writeFile } from './fsio';
+import * as loops from '../../util/loops';
 
 export type { CgroupPaths } from './control';
 
@@ -175,8 +176,8 @@ function enableControllers(mount: string, leaf: string): void {
     if (d === mount) break;
   }
   for (const d of chain) {
-    const avail = (readFile(d, 'cgroup.controllers') ?? '').trim().split(/\s+/).filter(Boolean);
-    const on = new Set((readFile(d, 'cgroup.subtree_control') ?? '').trim().split(/\s+/).filter(Boolean));
+    const avail = loops.filter((readFile(d, 'cgroup.controllers') ?? '').trim().split(/\s+/), Boolean);
+    const on = new Set(loops.filter((readFile(d, 'cgroup.subtree_control') ?? '').trim().split(/\s+/), Boolean));
     for (const c of avail) {
       if (on.has(c)) continue;
       try {

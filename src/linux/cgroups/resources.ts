@@ -29,6 +29,7 @@ import {
   v2Limit,
 } from './convert';
 import { CgroupMode, describeMode } from './host';
+import * as loops from '../../util/loops';
 
 export interface Write {
   /** the config field, for messages: "linux.resources.memory.limit" */
@@ -231,7 +232,7 @@ export function planResources(r: LinuxResources | undefined, p: Probe, o: PlanOp
         w(`${F}.blockIO.weight`, 'blkio', weightFile, bio.weight);
       }
       if (nz(bio.leafWeight)) w(`${F}.blockIO.leafWeight`, 'blkio', 'blkio.leaf_weight', bio.leafWeight);
-      (bio.weightDevice ?? []).forEach((d, k) => {
+      loops.each(bio.weightDevice, (d, k) => {
         const f = `${F}.blockIO.weightDevice[${k}]`;
         if (nz(d.weight)) {
           if (!p.exists('blkio', weightDeviceFile)) missing(`${f}.weight`, weightDeviceFile);
@@ -240,7 +241,7 @@ export function planResources(r: LinuxResources | undefined, p: Probe, o: PlanOp
         if (nz(d.leafWeight)) w(`${f}.leafWeight`, 'blkio', 'blkio.leaf_weight_device', `${d.major}:${d.minor} ${d.leafWeight}`);
       });
       for (const [key, file] of throttles)
-        (bio[key] ?? []).forEach((d, k) => w(`${F}.blockIO.${key}[${k}]`, 'blkio', file, `${d.major}:${d.minor} ${d.rate ?? 0}`));
+        loops.each(bio[key], (d, k) => w(`${F}.blockIO.${key}[${k}]`, 'blkio', file, `${d.major}:${d.minor} ${d.rate ?? 0}`));
     } else if (ver === 2) {
       const bfq = p.exists('io', 'io.bfq.weight');
       if (nz(bio.weight)) {
@@ -248,7 +249,7 @@ export function planResources(r: LinuxResources | undefined, p: Probe, o: PlanOp
         else w(`${F}.blockIO.weight`, 'io', 'io.weight', blkioWeightToIoWeight(bio.weight));
       }
       if (nz(bio.leafWeight)) noV2(`${F}.blockIO.leafWeight`, 'write blkio.leaf_weight: leaf weight');
-      (bio.weightDevice ?? []).forEach((d, k) => {
+      loops.each(bio.weightDevice, (d, k) => {
         const f = `${F}.blockIO.weightDevice[${k}]`;
         if (nz(d.weight)) {
           if (!bfq) throw new HeziError(`${f}.weight: write io.bfq.weight: no such file or directory (per-device weights need the BFQ scheduler)`);
@@ -257,12 +258,12 @@ export function planResources(r: LinuxResources | undefined, p: Probe, o: PlanOp
         if (nz(d.leafWeight)) noV2(`${f}.leafWeight`, 'write blkio.leaf_weight_device: leaf weight');
       });
       for (const [key, , name] of throttles)
-        (bio[key] ?? []).forEach((d, k) => w(`${F}.blockIO.${key}[${k}]`, 'io', 'io.max', `${d.major}:${d.minor} ${name}=${nz(d.rate) ? d.rate : 'max'}`));
+        loops.each(bio[key], (d, k) => w(`${F}.blockIO.${key}[${k}]`, 'io', 'io.max', `${d.major}:${d.minor} ${name}=${nz(d.rate) ? d.rate : 'max'}`));
     }
   }
 
   // --- hugetlb --------------------------------------------------------------------------------
-  (res.hugepageLimits ?? []).forEach((h, k) => {
+  loops.each(res.hugepageLimits, (h, k) => {
     const f = `${F}.hugepageLimits[${k}]`;
     const ver = need('hugetlb', f, `hugetlb.${h.pageSize}.limit_in_bytes`, `hugetlb.${h.pageSize}.max`);
     const [file, rsvd] = ver === 1 ? [`hugetlb.${h.pageSize}.limit_in_bytes`, `hugetlb.${h.pageSize}.rsvd.limit_in_bytes`] : [`hugetlb.${h.pageSize}.max`, `hugetlb.${h.pageSize}.rsvd.max`];
@@ -276,7 +277,7 @@ export function planResources(r: LinuxResources | undefined, p: Probe, o: PlanOp
       need('net_cls', `${F}.network.classID`, 'net_cls.classid');
       w(`${F}.network.classID`, 'net_cls', 'net_cls.classid', res.network.classID);
     }
-    (res.network.priorities ?? []).forEach((x, k) => {
+    loops.each(res.network.priorities, (x, k) => {
       need('net_prio', `${F}.network.priorities[${k}]`, 'net_prio.ifpriomap');
       w(`${F}.network.priorities[${k}]`, 'net_prio', 'net_prio.ifpriomap', `${x.name} ${x.priority}`);
     });
@@ -307,7 +308,7 @@ export function planResources(r: LinuxResources | undefined, p: Probe, o: PlanOp
   // --- devices --------------------------------------------------------------------------------
   if (!o.update && !o.rootless) {
     const rules: DeviceRule[] = [];
-    (res.devices ?? []).forEach((d, k) => {
+    loops.each(res.devices, (d, k) => {
       const n = normalizeDeviceRule(d);
       if (typeof n === 'string') throw new HeziError(`${F}.devices[${k}]: ${n}`);
       if (n.access !== '' || n.type === 'a') rules.push(n);
