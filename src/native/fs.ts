@@ -4,9 +4,9 @@ import { libc } from './libc';
  * The synchronous file operations of the runtime, as a subset of node:fs with node:fs's
  * signatures and errors (`code`, negative `errno`, `syscall`, `path`).
  *
- * Under Bun (the standalone executable) they call libc through bun:ffi: Bun's node:fs is a large
- * JavaScript module compiled at first use, ~0.9 ms of every command's start-up: more than all of
- * `hezi state`'s own work. Under Node (vitest) this is node:fs itself.
+ * Under Bun (the standalone executable) they call libc through Bun's FFI (src/native/libc.ts):
+ * Bun's node:fs is a large JavaScript module compiled at first use, ~1 ms of every command's
+ * start-up: more than all of `hezi state`'s own work. Under Node (vitest) this is node:fs itself.
  *
  * Only what the commands use is here; a caller that needs more of node:fs requires node:fs.
  */
@@ -90,7 +90,7 @@ function nodeFs(): Fs {
 }
 
 // ---------------------------------------------------------------------------------------------
-// libc through bun:ffi
+// libc through Bun's FFI
 
 function libcFs(): Fs {
   const c = libc();

@@ -1,5 +1,5 @@
 /**
- * src/native/fs.ts under Bun is libc through bun:ffi (the standalone executable never loads
+ * src/native/fs.ts under Bun is libc through Bun's FFI (the standalone executable never loads
  * node:fs on its hot commands). test/support/fs-check.ts runs each operation both ways, under the
  * Bun the project builds with, and every outcome (values, error code, errno, syscall) must match.
  */
