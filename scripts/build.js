@@ -80,9 +80,10 @@ const tmp = path.join(tmpDir, 'hezi');
 // competes with it on a small machine (create 4 ms, state 0.5 ms faster on 2 cores).
 // --external zod: the executable parses with the generated parsers (build/spec-parsers.js) and never
 // loads zod; bundled, its 54 kB would cost every command start-up (JSC reads the whole program).
-// Three entry points, each with its own bytecode: src/standalone/index.ts, which requires one of
-// the two programs, hot.ts (the commands that read only the state) or full.ts (src/cli/dispatch.ts).
-const r = spawnSync(bun, ['build', '--compile', '--bytecode', '--minify', '--format=cjs', '--target=bun', '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig', '--compile-jit-policy=10', '--external', 'zod', ...['index.ts', 'hot.ts', 'full.ts'].map((f) => path.join(top, 'src', 'standalone', f)), '--outfile', tmp], {
+// Two entry points, each with its own bytecode: src/standalone/index.ts, which holds the small
+// program (hot.ts: the commands that read only the state) and requires full.ts for the rest
+// (src/cli/dispatch.ts).
+const r = spawnSync(bun, ['build', '--compile', '--bytecode', '--minify', '--format=cjs', '--target=bun', '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig', '--compile-jit-policy=10', '--external', 'zod', ...['index.ts', 'full.ts'].map((f) => path.join(top, 'src', 'standalone', f)), '--outfile', tmp], {
   cwd: top,
   stdio: ['ignore', 'pipe', 'inherit'],
   env: { ...process.env, BUN_INSTALL_CACHE_DIR: path.join(top, 'node_modules', '.cache', 'bun') },

@@ -1,8 +1,8 @@
 /**
  * The small program of dist/hezi: the commands that read only hezi's own state
- * (src/cli/hot-commands.ts; src/cli/dispatch.ts says why it is separate). It carries no config
- * parsers, no create, exec or checkpoint code. A command line that is not for it goes, untouched,
- * to the full program.
+ * (src/cli/hot-commands.ts; src/cli/dispatch.ts says why it is separate), bundled into the entry
+ * point (index.ts). It carries no config parsers, no create, exec or checkpoint code. A command
+ * line that is not for it goes, untouched, to the full program.
  */
 import './native';
 import { HOT_COMMAND_TABLE } from '../cli/hot-commands';

@@ -69,7 +69,10 @@ describeRoot('standalone executable', () => {
   // process calls it (0.1 to 0.4 ms apiece): the commands the shim runs for every container use
   // plain loops instead (src/util/loops.ts). The engine's dump of what it compiles names them;
   // the builtins are its strict-mode functions (hezi's bundle is not strict-mode code).
-  it.skipIf(!testsDist)('create, start, state, exec, kill and delete compile none of the engine\'s JavaScript array builtins', () => {
+  //
+  // The same dump counts the programs a command loads (one `<global>` code block each): the
+  // small commands run in the entry point itself, create and exec load the full program as well.
+  it.skipIf(!testsDist)('create, start, state, exec, kill and delete compile none of the engine\'s JavaScript array builtins; the small commands load one program', () => {
     const BUILTINS = new Set(['forEach', 'map', 'filter', 'some', 'find', 'findIndex', 'every', 'reduce', 'flatMap', 'flatIntoArray', 'flatIntoArrayWithCallback', 'from', 'performIteration', 'values', 'entries', 'keys']);
     const builtins = (dump: string): string[] => {
       const out: string[] = [];
@@ -78,11 +81,16 @@ describeRoot('standalone executable', () => {
     };
     const env = { ...process.env, BUN_JSC_dumpGeneratedBytecodes: '1' };
     const seen: Record<string, string[]> = {};
+    const programs: Record<string, number> = {};
+    const count = (name: string, dump: string): void => {
+      seen[name] = builtins(dump);
+      programs[name] = dump.match(/^<global>#/gm)?.length ?? 0;
+    };
     const c = createOk(undefined, 'sleep 100', { env });
     const createDump = fs.readFileSync(c.stderrFile, 'utf8');
     // the dump is there: it names hezi's own functions too (the builtins are a part of it)
     expect(createDump).toMatch(/^\S+#\w+:\[/m);
-    seen['create'] = builtins(createDump);
+    count('create', createDump);
     for (const [name, args] of [
       ['start', ['start', c.id]],
       ['state', ['state', c.id]],
@@ -91,11 +99,12 @@ describeRoot('standalone executable', () => {
     ] as const) {
       const r = run([...args], { env });
       expect(r.status, describeResult(r)).toBe(0);
-      seen[name] = builtins(r.stderr);
+      count(name, r.stderr);
     }
     waitForStatus(c.id, 'stopped');
     const d = ok(run(['delete', c.id], { env }));
-    seen['delete'] = builtins(d.stderr);
+    count('delete', d.stderr);
     expect(seen).toEqual({ create: [], start: [], state: [], exec: [], kill: [], delete: [] });
+    expect(programs).toEqual({ create: 2, start: 1, state: 1, exec: 2, kill: 1, delete: 1 });
   });
 });
