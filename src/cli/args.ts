@@ -30,6 +30,18 @@ export interface CommandSpec {
   options: Readonly<Record<string, OptSpec>>;
   /** after this many positionals, everything else is left as-is (exec's command line) */
   restAfter?: number;
+  /** how many positionals the command takes, as runc's checkArgs has them (max undefined: no limit) */
+  arity?: { min: number; max?: number };
+}
+
+/** runc's checkArgs message when `n` positionals do not fit the command's arity, else undefined */
+export function arityError(command: string, arity: CommandSpec['arity'], n: number): string | undefined {
+  if (!arity) return undefined;
+  const who = `hezi: "${command}"`;
+  if (arity.max === arity.min) return n === arity.min ? undefined : `${who} requires exactly ${arity.min} argument(s)`;
+  if (n < arity.min) return `${who} requires a minimum of ${arity.min} argument(s)`;
+  if (arity.max !== undefined && n > arity.max) return `${who} requires a maximum of ${arity.max} argument(s)`;
+  return undefined;
 }
 
 export type Values = Record<string, string | number | boolean | string[] | undefined>;

@@ -34,6 +34,7 @@ export function criuFlags(v: Values, g: Globals): CriuFlags {
 
 export const command: CommandSpec = {
   name: 'checkpoint',
+  arity: { min: 1, max: 1 },
   describe: 'checkpoint a running container',
   argsUsage: `<container-id>
 

@@ -4,6 +4,7 @@ import { HeziError } from '../runtime/errors';
 
 export const command: CommandSpec = {
   name: 'create',
+  arity: { min: 1, max: 1 },
   describe: 'create a container',
   argsUsage: `<container-id>
 

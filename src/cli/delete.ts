@@ -5,6 +5,7 @@ import { StateStore } from '../runtime/state-store';
 
 export const command: CommandSpec = {
   name: 'delete',
+  arity: { min: 1, max: 1 },
   aliases: ['rm'],
   describe: 'delete any resources held by the container often used with detached container',
   argsUsage: `<container-id>

@@ -5,6 +5,7 @@ import { StateStore } from '../runtime/state-store';
 
 export const command: CommandSpec = {
   name: 'events',
+  arity: { min: 1, max: 1 },
   describe: "display container events such as OOM notifications, cpu, memory, and IO usage statistics",
   argsUsage: `<container-id>
 

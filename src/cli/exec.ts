@@ -5,6 +5,7 @@ import type { ExecOptions } from '../runtime/exec';
 
 export const command: CommandSpec = {
   name: 'exec',
+  arity: { min: 1 },
   describe: 'execute new process inside the container',
   argsUsage: `<container-id> <command> [command options]  || -p process.json <container-id>
 
@@ -36,7 +37,7 @@ Where "<container-id>" is the name for the instance of the container and
 /** Flags → ExecOptions (no checks beyond the syntax of numbers: the runtime checks the rest). */
 export function execOptions(p: Parsed): ExecOptions {
   const id = p.positionals[0];
-  if (!id) throw new HeziError('"exec" requires a minimum of 1 argument');
+  if (!id) throw new HeziError('hezi: "exec" requires a minimum of 1 argument(s)');
   const v = p.values;
   const gids: number[] = [];
   for (const g of arr(v, 'additional-gids')) {

@@ -5,6 +5,7 @@ import { out } from '../runtime/output';
 
 export const command: CommandSpec = {
   name: 'features',
+  arity: { min: 0, max: 0 },
   describe: 'show the enabled features (the runtime-spec features document)',
   argsUsage: '',
   description: 'Show the enabled features: the runtime-spec features document (JSON).',

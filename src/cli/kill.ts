@@ -5,6 +5,7 @@ import { StateStore } from '../runtime/state-store';
 
 export const command: CommandSpec = {
   name: 'kill',
+  arity: { min: 1, max: 2 },
   describe: 'kill sends the specified signal (default: SIGTERM) to the container\'s init process',
   argsUsage: `<container-id> [signal]
 

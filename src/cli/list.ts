@@ -7,6 +7,7 @@ import { out } from '../runtime/output';
 
 export const command: CommandSpec = {
   name: 'list',
+  arity: { min: 0, max: 0 },
   aliases: ['ls'],
   describe: 'lists containers started by hezi with the given root',
   argsUsage: `

@@ -2,7 +2,7 @@
  * The command line: parses runc's global flags, loads exactly one command module of the
  * program's table, runs it. No logic lives here or in the command files: they call src/runtime.
  */
-import { parseArgs } from './args';
+import { arityError, parseArgs } from './args';
 import { CommandTable, resolveCommand } from './commands';
 import { GLOBAL_OPTIONS, Globals } from './globals';
 import { HeziError, errorMessage } from '../runtime/errors';
@@ -74,6 +74,8 @@ async function main(argv: string[], table: CommandTable, program: Program): Prom
   if (p.values['root'] !== rootDefault && typeof p.values['root'] === 'string' && top.values['root'] === rootDefault)
     g.root = p.values['root'];
   configureLog({ file: g.log, format: g.logFormat, debug: g.debug || p.values['debug'] === true });
+  const arity = arityError(name, mod.command.arity, p.positionals.length);
+  if (arity) throw new HeziError(arity);
   if (g.systemdCgroup || p.values['systemd-cgroup'] === true) program.systemdCgroup?.();
   return mod.handler(p, g);
 }

@@ -5,6 +5,7 @@ import { StateStore } from '../runtime/state-store';
 
 export const command: CommandSpec = {
   name: 'pause',
+  arity: { min: 1, max: 1 },
   describe: 'pause suspends all processes inside the container',
   argsUsage: `<container-id>
 

@@ -6,6 +6,7 @@ import { out } from '../runtime/output';
 
 export const command: CommandSpec = {
   name: 'ps',
+  arity: { min: 1 },
   describe: 'ps displays the processes running inside a container',
   argsUsage: '<container-id> [ps options]',
   options: {

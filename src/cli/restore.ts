@@ -5,6 +5,7 @@ import { HeziError } from '../runtime/errors';
 
 export const command: CommandSpec = {
   name: 'restore',
+  arity: { min: 1, max: 1 },
   describe: 'restore a container from a previous checkpoint',
   argsUsage: `<container-id>
 

@@ -5,6 +5,7 @@ import { StateStore } from '../runtime/state-store';
 
 export const command: CommandSpec = {
   name: 'resume',
+  arity: { min: 1, max: 1 },
   describe: 'resumes all processes that have been previously paused',
   argsUsage: `<container-id>
 

@@ -4,6 +4,7 @@ import { command as create, createOptions } from './create';
 
 export const command: CommandSpec = {
   name: 'run',
+  arity: { min: 1, max: 1 },
   describe: 'create and run a container',
   argsUsage: `<container-id>
 

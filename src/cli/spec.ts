@@ -4,6 +4,7 @@ import { writeDefaultSpec } from '../runtime/default-spec';
 
 export const command: CommandSpec = {
   name: 'spec',
+  arity: { min: 0, max: 0 },
   describe: 'create a new specification file',
   description: `The spec command creates the new specification file named "config.json" for
 the bundle, runc's default: edit it (process.args, mounts, ...) to suit the container.`,

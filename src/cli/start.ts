@@ -5,6 +5,7 @@ import { StateStore } from '../runtime/state-store';
 
 export const command: CommandSpec = {
   name: 'start',
+  arity: { min: 1, max: 1 },
   describe: 'executes the user defined process in a created container',
   argsUsage: `<container-id>
 

@@ -6,6 +6,7 @@ import { out } from '../runtime/output';
 
 export const command: CommandSpec = {
   name: 'state',
+  arity: { min: 1, max: 1 },
   describe: 'output the state of a container',
   argsUsage: `<container-id>
 

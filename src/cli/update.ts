@@ -7,6 +7,7 @@ import { HeziError } from '../runtime/errors';
 
 export const command: CommandSpec = {
   name: 'update',
+  arity: { min: 1, max: 1 },
   describe: 'update container resource constraints',
   argsUsage: '<container-id>',
   options: {

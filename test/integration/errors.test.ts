@@ -160,6 +160,26 @@ describeRoot('errors: commands on containers in the wrong state', () => {
     expect(r.status).not.toBe(0);
   });
 
+  it('a command with too few or too many arguments fails with runc\'s checkArgs words', () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['state'], /: \\?"state\\?" requires exactly 1 argument\(s\)/],
+      [['state', 'a', 'b'], /: \\?"state\\?" requires exactly 1 argument\(s\)/],
+      [['start'], /: \\?"start\\?" requires exactly 1 argument\(s\)/],
+      [['delete'], /: \\?"delete\\?" requires exactly 1 argument\(s\)/],
+      [['kill'], /: \\?"kill\\?" requires a minimum of 1 argument\(s\)/],
+      [['kill', 'a', 'KILL', 'extra'], /: \\?"kill\\?" requires a maximum of 2 argument\(s\)/],
+      [['exec'], /: \\?"exec\\?" requires a minimum of 1 argument\(s\)/],
+      [['list', 'extra'], /: \\?"list\\?" requires exactly 0 argument\(s\)/],
+    ];
+    // (the text log format escapes the quotes: msg="hezi: \"state\" requires …")
+    for (const [args, words] of cases) {
+      const r = run(args);
+      expect(r.status, describeResult(r)).toBe(1);
+      expect(r.stderr, describeResult(r)).toMatch(words);
+    }
+    expect(stateEntries()).toEqual([]);
+  });
+
   it('create without an id fails and creates nothing', () => {
     const b = makeBundle((spec) => (spec.process.args = ['true']));
     const r = run(['create', '--bundle', b.dir]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseArgs } from '../../src/cli/args';
+import { arityError, parseArgs } from '../../src/cli/args';
 import { GLOBAL_OPTIONS } from '../../src/cli/globals';
 import { command as create } from '../../src/cli/create';
 import { command as run } from '../../src/cli/run';
@@ -51,5 +51,19 @@ describe('argument parsing (runc conventions)', () => {
   });
   it('defaults apply', () => {
     expect(parseArgs(['x'], GLOBAL_OPTIONS).values['root']).toBe('/run/hezi');
+  });
+});
+
+describe('arityError (runc\'s checkArgs)', () => {
+  it('words an exact, a minimum and a maximum count as runc does, and passes counts that fit', () => {
+    expect(arityError('state', { min: 1, max: 1 }, 0)).toBe('hezi: "state" requires exactly 1 argument(s)');
+    expect(arityError('state', { min: 1, max: 1 }, 2)).toBe('hezi: "state" requires exactly 1 argument(s)');
+    expect(arityError('state', { min: 1, max: 1 }, 1)).toBeUndefined();
+    expect(arityError('kill', { min: 1, max: 2 }, 0)).toBe('hezi: "kill" requires a minimum of 1 argument(s)');
+    expect(arityError('kill', { min: 1, max: 2 }, 3)).toBe('hezi: "kill" requires a maximum of 2 argument(s)');
+    expect(arityError('kill', { min: 1, max: 2 }, 2)).toBeUndefined();
+    expect(arityError('exec', { min: 1 }, 40)).toBeUndefined();
+    expect(arityError('list', { min: 0, max: 0 }, 1)).toBe('hezi: "list" requires exactly 0 argument(s)');
+    expect(arityError('x', undefined, 9)).toBeUndefined();
   });
 });
