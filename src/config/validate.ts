@@ -16,6 +16,7 @@ import { lastCap } from '../linux/proc';
 import { formatPath } from '../../spec/errors';
 import { RLIMITS } from '../linux/rlimits';
 import { MAX_LIST_ID, MPOL_NEEDS_NODES, MPOL_NO_NODES, parseIdList } from '../linux/sched';
+import { namespaceEntry } from '../linux/namespaces';
 import * as loops from '../util/loops';
 
 export interface CheckContext {
@@ -365,7 +366,7 @@ export const checks: Record<string, Check> = {
       if (euidOf(ctx) !== 0) out.push(`${at}: id-mapped mounts need a runtime running as root`);
     });
     if (count > MAX_TREES) out.push(`mounts: at most ${MAX_TREES} id-mapped mounts, got ${count}`);
-    else if (loops.some(spec.linux?.namespaces, (n) => n.type === 'user') && count + binds > MAX_TREES)
+    else if (namespaceEntry(spec.linux?.namespaces, 'user') !== undefined && count + binds > MAX_TREES)
       out.push(`mounts: at most ${MAX_TREES} bind mounts in a container with a user namespace, got ${count + binds}`);
     return out;
   },

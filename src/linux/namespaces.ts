@@ -1,3 +1,5 @@
+import * as loops from '../util/loops';
+
 /** OCI namespace types → CLONE_* flags and /proc/<pid>/ns names. */
 export const NS = {
   mount: { flag: 0x00020000, proc: 'mnt' },
@@ -12,14 +14,9 @@ export const NS = {
 export type NsType = keyof typeof NS;
 export const NS_TYPES = Object.keys(NS) as NsType[];
 
-/**
- * The entry of `type` in a config's `linux.namespaces`, if there is one. A loop, not
- * Array.prototype.some/find: Bun's engine compiles those from JavaScript source on their first
- * call (~0.2 ms), and kill and delete would pay it for this one question.
- */
+/** The entry of `type` in a config's `linux.namespaces`, if there is one (src/util/loops.ts says why not Array.prototype.find). */
 export function namespaceEntry<T extends { type: string }>(namespaces: readonly T[] | undefined, type: string): T | undefined {
-  if (namespaces) for (const n of namespaces) if (n.type === type) return n;
-  return undefined;
+  return loops.find(namespaces, (n) => n.type === type);
 }
 
 /**

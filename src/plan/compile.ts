@@ -485,9 +485,7 @@ export const PASSWD_MAX = 4 << 20;
  */
 export function processEnv(proc: Spec['process'], rootfs: string): string[] {
   const env = [...(proc?.env ?? [])];
-  let hasHome = false;
-  for (const e of env) if (e.startsWith('HOME=')) hasHome = true;
-  if (!hasHome) {
+  if (!loops.some(env, (e) => e.startsWith('HOME='))) {
     const uid = proc?.user?.uid ?? 0;
     let home = '/';
     for (const line of containerPasswd(rootfs)) {
