@@ -158,9 +158,10 @@ export const checks: Record<string, Check> = {
     return out;
   },
   processEnv({ spec }) {
-    const env = spec.process?.env ?? [];
     const out: string[] = [];
-    for (let i = 0; i < env.length; i++) if (!env[i]!.includes('=')) out.push(`process.env[${i}]: must have the form KEY=value, got "${env[i]}"`);
+    loops.each(spec.process?.env, (e, i) => {
+      if (!e.includes('=')) out.push(`process.env[${i}]: must have the form KEY=value, got "${e}"`);
+    });
     return out;
   },
   rlimits({ spec }) {

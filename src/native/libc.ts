@@ -71,20 +71,24 @@ function bind(ffi: BunFfi, symbols: Record<string, { args: string[]; returns: st
 let lib: Libc | undefined;
 
 export function libc(): Libc {
-  if (!lib) {
-    const native = (globalThis as { Bun?: { FFI?: BunFfi } }).Bun?.FFI;
-    if (native) lib = bindLibc(native, (p) => native.CString(p));
-    else {
-      const ffi = require('bun:ffi') as BunFfi;
-      // bun:ffi's CString is a class: a String of the C string
-      lib = bindLibc(ffi, (p) => String(new (ffi.CString as unknown as new (p: number) => string)(p)));
-    }
-  }
+  lib ??= bindLibc((globalThis as { Bun?: { FFI?: BunFfi } }).Bun?.FFI ? 'Bun.FFI' : 'bun:ffi');
   return lib;
 }
 
-/** libc bound through `ffi` (Bun.FFI or bun:ffi), C strings read with `cstring`; exported for its test */
-export function bindLibc(ffi: BunFfi, cstring: (p: number) => string): Libc {
+/** libc bound through Bun.FFI (dist/hezi's way) or bun:ffi (the fallback); exported for its test */
+export function bindLibc(via: 'Bun.FFI' | 'bun:ffi'): Libc {
+  let ffi: BunFfi;
+  let cstring: (p: number) => string;
+  if (via === 'Bun.FFI') {
+    const native = (globalThis as unknown as { Bun: { FFI: BunFfi } }).Bun.FFI;
+    ffi = native;
+    cstring = (p) => native.CString(p);
+  } else {
+    const module = require('bun:ffi') as BunFfi;
+    ffi = module;
+    // bun:ffi's CString is a class: a String of the C string
+    cstring = (p) => String(new (module.CString as unknown as new (p: number) => string)(p));
+  }
   const symbols = bind(ffi, CORE);
   const errnoAt = symbols['__errno_location']!;
   const l = { ...symbols, errno: () => ffi.read.i32(errnoAt(), 0) } as unknown as Libc;

@@ -9,11 +9,7 @@ import * as path from 'node:path';
 import { bindLibc } from '../../src/native/libc';
 
 const z = (s: string) => new TextEncoder().encode(s + '\0');
-const bunFfi = require('bun:ffi');
-const bindings = {
-  'Bun.FFI': bindLibc((globalThis as any).Bun.FFI, (p) => (globalThis as any).Bun.FFI.CString(p)),
-  'bun:ffi': bindLibc(bunFfi, (p) => String(new bunFfi.CString(p))),
-};
+const bindings = { 'Bun.FFI': bindLibc('Bun.FFI'), 'bun:ffi': bindLibc('bun:ffi') };
 const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hezi-libc-')), 'f');
 fs.writeFileSync(file, 'hello libc');
 for (const [name, c] of Object.entries(bindings)) {
