@@ -6,6 +6,8 @@
  * It also passes on the path and type wording of errors.ts, the rest of what the compiled
  * parsers call.
  */
+import { PATTERN_CHECKS } from './patterns';
+
 export { appendPath, invalidTypeMessage, issueLine } from './errors';
 
 /** An integer in [min, max]; `label` names the JSON-schema type, the bounds are given as text. */
@@ -25,7 +27,8 @@ export function integerAtLeastIssue(v: number, min: number): string | undefined 
 
 /** A string matching `re`. */
 export function matchingIssue(v: string, what: string, re: RegExp, hint: string | undefined): string | undefined {
-  return re.test(v) ? undefined : `invalid ${what} ${JSON.stringify(v)}${hint ? ` (${hint})` : ''}`;
+  const known = re.flags === '' ? PATTERN_CHECKS[re.source] : undefined;
+  return (known ? known(v) : re.test(v)) ? undefined : `invalid ${what} ${JSON.stringify(v)}${hint ? ` (${hint})` : ''}`;
 }
 
 /** A string outside an enum's set. */

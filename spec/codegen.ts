@@ -21,6 +21,7 @@
 import type { z } from 'zod';
 import type { Check } from './checks';
 import { SCHEMA_CHECKS } from './primitives';
+import { isIdentifier } from './errors';
 
 interface Def {
   typeName: string;
@@ -151,7 +152,7 @@ export function generateParsers(schemas: Record<string, z.ZodTypeAny>): string {
         const lines = [`    if (!isObject(d)) return bad(is, p, 'object', d);`, `    const o = {};`, `    let v;`];
         for (const [k, s] of Object.entries(shape)) {
           if (k === '__proto__') throw new Error(`codegen: ${where}: a member named __proto__`);
-          lines.push(`    v = d[${lit(k)}]; ${member(s, 'v', `c.appendPath(p, ${lit(k)})`, `${where}.${k}`)} if (v !== undefined || ${lit(k)} in d) o[${lit(k)}] = v;`);
+          lines.push(`    v = d[${lit(k)}]; ${member(s, 'v', memberPath(k), `${where}.${k}`)} if (v !== undefined || ${lit(k)} in d) o[${lit(k)}] = v;`);
         }
         lines.push(`    return o;`);
         return lines.join('\n');
@@ -159,6 +160,11 @@ export function generateParsers(schemas: Record<string, z.ZodTypeAny>): string {
       default:
         throw new Error(`codegen: ${where}: ${def.typeName} is not compiled`);
     }
+  }
+
+  /** appendPath(p, k) for a key known here, without the call: the same text, built by a concatenation */
+  function memberPath(k: string): string {
+    return isIdentifier(k) ? `(p === '' ? ${lit(k)} : p + ${lit(`.${k}`)})` : `p + ${lit(`[${JSON.stringify(k)}]`)}`;
   }
 
   function checkCall(check: Check): string {

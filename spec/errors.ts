@@ -15,12 +15,25 @@
  */
 import type { ZodError, ZodIssue } from 'zod';
 
-const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+/**
+ * `/^[A-Za-z_$][A-Za-z0-9_$]*$/`, as a loop: the parsers run it for every key of a record in a
+ * config (annotations, sysctls), and a regular expression's first run costs a command ~1 MB of
+ * peak RSS (src/util/text.ts).
+ */
+export function isIdentifier(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const letter = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 36; // A-Z a-z _ $
+    if (!letter && !(i > 0 && c >= 48 && c <= 57)) return false;
+  }
+  return true;
+}
 
 /** `path` with one more segment: `.name`, `[n]`, or `["key"]` for keys that are not identifiers. */
 export function appendPath(path: string, seg: string | number): string {
   if (typeof seg === 'number') return `${path}[${seg}]`;
-  if (IDENTIFIER.test(seg)) return path === '' ? seg : `${path}.${seg}`;
+  if (isIdentifier(seg)) return path === '' ? seg : `${path}.${seg}`;
   return `${path}[${JSON.stringify(seg)}]`;
 }
 

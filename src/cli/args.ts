@@ -4,6 +4,7 @@
  * --help is printed in urfave's layout by help.ts, loaded only then.
  */
 import { HeziError } from '../runtime/errors';
+import { stripDashes } from '../util/text';
 
 export type OptType = 'string' | 'boolean' | 'number' | 'array';
 
@@ -76,7 +77,7 @@ export function parseArgs(argv: readonly string[], options: Readonly<Record<stri
       positionals.push(a);
       continue;
     }
-    const body = a.replace(/^--?/, '');
+    const body = stripDashes(a);
     const eq = body.indexOf('=');
     const key = eq >= 0 ? body.slice(0, eq) : body;
     const inline = eq >= 0 ? body.slice(eq + 1) : undefined;

@@ -14,6 +14,7 @@
 import type { OptSpec } from './args';
 import { resolveCommand } from './commands';
 import { GLOBAL_OPTIONS } from './globals';
+import { stripDashes } from '../util/text';
 
 /** the small program's commands (hot-commands.ts holds their loaders); aliases as commands.ts resolves them */
 export const HOT_COMMANDS: Readonly<Record<string, true>> = { delete: true, kill: true, list: true, pause: true, ps: true, resume: true, start: true, state: true };
@@ -35,7 +36,7 @@ export function commandName(argv: readonly string[], options: Readonly<Record<st
     const a = argv[k]!;
     if (a === '--') return version ? undefined : argv[k + 1];
     if (!a.startsWith('-') || a === '-') return version ? undefined : a;
-    const body = a.replace(/^--?/, '');
+    const body = stripDashes(a);
     const eq = body.indexOf('=');
     const key = eq >= 0 ? body.slice(0, eq) : body;
     const inline = eq >= 0 ? body.slice(eq + 1) : undefined;

@@ -1,11 +1,12 @@
 import type { OptSpec } from './args';
+import { trimTrailingSlashes } from '../util/text';
 
 /**
  * The default --root: /run/hezi, or for a user other than root $XDG_RUNTIME_DIR/hezi when set
  * (runc's rule: a rootless runtime keeps its state in the user's runtime directory).
  */
 export function defaultRoot(euid = process.geteuid?.() ?? 0, xdg = process.env['XDG_RUNTIME_DIR']): string {
-  return euid !== 0 && xdg ? `${xdg.replace(/\/+$/, '')}/hezi` : '/run/hezi';
+  return euid !== 0 && xdg ? `${trimTrailingSlashes(xdg)}/hezi` : '/run/hezi';
 }
 
 /** runc's global flags. */

@@ -3,6 +3,7 @@
  * module compiled at first use (~0.3 ms of start-up); these few functions are all they need.
  * Semantics are node:path.posix's (test/unit/path.test.ts compares them).
  */
+import { trimTrailingSlashes } from '../util/text';
 
 /** Collapse "//", "." and ".." (".." above the root stays at the root; a relative path keeps its leading ".."); a trailing "/" stays. */
 export function normalize(p: string): string {
@@ -43,7 +44,7 @@ export function resolve(...parts: string[]): string {
 }
 
 export function dirname(p: string): string {
-  const t = p.replace(/\/+$/, '');
+  const t = trimTrailingSlashes(p);
   if (t === '') return p.startsWith('/') ? '/' : '.';
   const i = t.lastIndexOf('/');
   if (i < 0) return '.';
@@ -51,7 +52,7 @@ export function dirname(p: string): string {
 }
 
 export function basename(p: string): string {
-  const t = p.replace(/\/+$/, '');
+  const t = trimTrailingSlashes(p);
   return t.slice(t.lastIndexOf('/') + 1);
 }
 

@@ -1,4 +1,5 @@
 import { fs } from '../native/fs';
+import { unescapeOctal } from '../util/text';
 
 /**
  * The start time of a process (field 22 of /proc/<pid>/stat, in clock ticks since boot), and
@@ -44,7 +45,7 @@ export interface MountInfo {
 }
 
 function unescape(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
+  return unescapeOctal(s);
 }
 
 export function mountInfo(pid: number | 'self' = 'self'): MountInfo[] {

@@ -1,4 +1,5 @@
 /** Linux's signal numbers (x86_64 and arm64 share the generic table); SIGIOT and SIGPOLL are aliases. */
+import { isDigits } from '../util/text';
 const SIGNALS: Readonly<Record<string, number>> = {
   SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGIOT: 6, SIGBUS: 7, SIGFPE: 8, SIGKILL: 9,
   SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15, SIGSTKFLT: 16, SIGCHLD: 17, SIGCONT: 18,
@@ -15,18 +16,22 @@ const SIGRTMAX = 64;
  */
 export function parseSignal(raw: string): number | undefined {
   const s = raw.trim();
-  if (/^\d+$/.test(s)) {
+  if (isDigits(s)) {
     const n = Number(s);
     return n <= SIGRTMAX ? n : undefined;
   }
   let name = s.toUpperCase();
   if (!name.startsWith('SIG')) name = 'SIG' + name;
-  const rt = /^SIGRT(MIN|MAX)(?:([+-])(\d+))?$/.exec(name);
-  if (rt) {
-    const base = rt[1] === 'MIN' ? SIGRTMIN : SIGRTMAX;
-    const off = rt[3] ? Number(rt[3]) * (rt[2] === '-' ? -1 : 1) : 0;
-    const n = base + off;
-    return n >= SIGRTMIN && n <= SIGRTMAX ? n : undefined;
+  // /^SIGRT(MIN|MAX)(?:([+-])(\d+))?$/, as code (src/util/text.ts says why)
+  if (name.startsWith('SIGRTMIN') || name.startsWith('SIGRTMAX')) {
+    const base = name.charCodeAt(6) === 73 /* I */ ? SIGRTMIN : SIGRTMAX;
+    const rest = name.slice(8);
+    const sign = rest.charCodeAt(0);
+    if (rest === '' || ((sign === 43 || sign === 45) && isDigits(rest.slice(1)))) {
+      const off = rest === '' ? 0 : Number(rest.slice(1)) * (sign === 45 ? -1 : 1);
+      const n = base + off;
+      return n >= SIGRTMIN && n <= SIGRTMAX ? n : undefined;
+    }
   }
   return SIGNALS[name];
 }

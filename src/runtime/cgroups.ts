@@ -18,6 +18,7 @@ import { writeFile } from '../linux/cgroups/fsio';
 import { HeziError, sysText } from './errors';
 import { log } from './log';
 import * as loops from '../util/loops';
+import { stripDashes } from '../util/text';
 
 export type { CgroupPaths } from '../linux/cgroups/control';
 export type { CgroupJoin } from '../linux/cgroups/manager';
@@ -34,9 +35,15 @@ export function configureCgroups(o: { systemd: boolean }): void {
  * command line (setupCgroup's signature carries no flags). Only runtime flags are on it: the
  * container's command line is in config.json.
  */
+/** `/^--?systemd-cgroup(=(true|1))?$/`, as code (src/util/text.ts says why) */
+function systemdFlag(a: string): boolean {
+  const body = stripDashes(a);
+  return a !== body && (body === 'systemd-cgroup' || body === 'systemd-cgroup=true' || body === 'systemd-cgroup=1');
+}
+
 function systemdRequested(): boolean {
   if (systemdDriver !== undefined) return systemdDriver;
-  return loops.some(process.argv, (a) => /^--?systemd-cgroup(=(true|1))?$/.test(a));
+  return loops.some(process.argv, systemdFlag);
 }
 
 /**

@@ -3,6 +3,7 @@ import * as path from '../linux/path';
 import { E, HeziError } from './errors';
 import type { Spec } from '../../spec';
 import type { RdtRecord } from './intelrdt';
+import { isIdChars } from '../util/text';
 
 /**
  * The on-disk record of one container: `<root>/<id>/state.json`, written atomically
@@ -42,14 +43,12 @@ export interface ContainerRecord {
   startOps?: { from: number; ops: Array<{ code: string; what: string }> };
 }
 
-const ID_RE = /^[\w+\-.]+$/;
-
 /** How long a command waits for a container's lock: longer than any create with its hooks should take. */
 const LOCK_WAIT_MS = 60_000;
 
 export function validateId(id: string | undefined): string {
   if (!id) throw E.usage('container id cannot be empty');
-  if (!ID_RE.test(id) || id === '.' || id === '..' || id.length > 1024) throw E.invalidId();
+  if (!isIdChars(id) || id === '.' || id === '..' || id.length > 1024) throw E.invalidId();
   return id;
 }
 
@@ -135,7 +134,7 @@ export class StateStore {
     try {
       return fs
         .readdirSync(this.root, { withFileTypes: true })
-        .filter((d) => d.isDirectory() && ID_RE.test(d.name) && !d.name.startsWith('.'))
+        .filter((d) => d.isDirectory() && isIdChars(d.name) && !d.name.startsWith('.'))
         .map((d) => d.name)
         .sort();
     } catch (e) {

@@ -107,4 +107,41 @@ describeRoot('standalone executable', () => {
     expect(seen).toEqual({ create: [], start: [], state: [], exec: [], kill: [], delete: [] });
     expect(programs).toEqual({ create: 2, start: 1, state: 1, exec: 2, kill: 1, delete: 1 });
   });
+  // The first regular expression a process runs brings the engine's regexp compiler into memory
+  // (src/util/text.ts): the shim's commands match their strings with loops. The engine lists every
+  // expression it compiles with BUN_JSC_dumpCompiledRegExpPatterns.
+  it.skipIf(!testsDist)('create, start, state, exec, kill, delete and run compile no regular expression', () => {
+    const env = { ...process.env, BUN_JSC_dumpCompiledRegExpPatterns: '1' };
+    const patterns = (dump: string): string[] => [...dump.matchAll(/^RegExp pattern for (.*):$/gm)].map((m) => m[1]!);
+    const seen: Record<string, string[]> = {};
+    const c = createOk(undefined, 'sleep 100', { env });
+    seen['create'] = patterns(fs.readFileSync(c.stderrFile, 'utf8'));
+    for (const [name, args] of [
+      ['start', ['start', c.id]],
+      ['state', ['state', c.id]],
+      ['exec', ['exec', c.id, 'true']],
+      ['kill', ['kill', c.id, 'SIGKILL']],
+    ] as const) {
+      const r = run([...args], { env });
+      expect(r.status, describeResult(r)).toBe(0);
+      seen[name] = patterns(r.stderr);
+    }
+    waitForStatus(c.id, 'stopped');
+    seen['delete'] = patterns(ok(run(['delete', c.id], { env })).stderr);
+    const b = makeBundle((spec) => {
+      spec.process!.args = ['true'];
+      spec.process!.terminal = false;
+    });
+    track(b.id);
+    const r = run(['run', '--bundle', b.dir, b.id], { env });
+    expect(r.status, describeResult(r)).toBe(0);
+    seen['run'] = patterns(r.stderr);
+    // the dump is what it claims: a command that runs an expression lists it (ps parses ps(1)'s table)
+    const p = createOk(undefined, 'sleep 100');
+    const ps = run(['ps', p.id], { env });
+    ok(run(['delete', '--force', p.id]));
+    expect(ps.status, describeResult(ps)).toBe(0);
+    expect(patterns(ps.stderr).length).toBeGreaterThan(0);
+    expect(seen).toEqual({ create: [], start: [], state: [], exec: [], kill: [], delete: [], run: [] });
+  });
 });

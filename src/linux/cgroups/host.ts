@@ -8,6 +8,7 @@
 import { fs } from '../../native/fs';
 import * as path from '../path';
 import * as loops from '../../util/loops';
+import { cgroupLine, fields, unescapeOctal } from '../../util/text';
 
 export type CgroupMode = 'v1' | 'hybrid' | 'v2';
 
@@ -39,7 +40,7 @@ export interface Layout {
   unifiedControllers: string[];
 }
 
-const unescape = (s: string): string => s.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
+const unescape = unescapeOctal;
 
 /** Parse /proc/self/mountinfo text into the cgroup layout (controllers of v2 read separately). */
 export function parseLayout(mountinfo: string, unifiedControllers: string[] = []): Layout {
@@ -82,8 +83,8 @@ export function parseLayout(mountinfo: string, unifiedControllers: string[] = []
 export function parseProcCgroup(text: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const line of text.split('\n')) {
-    const m = /^\d+:([^:]*):(.*)$/.exec(line);
-    if (m) out.set(m[1] ?? '', m[2] || '/');
+    const m = cgroupLine(line);
+    if (m) out.set(m[0], m[1] || '/');
   }
   return out;
 }
@@ -122,7 +123,7 @@ export function hostLayout(): Layout {
   const l = parseLayout(fs.readFileSync('/proc/self/mountinfo', 'latin1'));
   if (l.unified) {
     try {
-      l.unifiedControllers = loops.filter(fs.readFileSync(path.join(l.unified.mountPoint, 'cgroup.controllers'), 'latin1').trim().split(/\s+/), Boolean);
+      l.unifiedControllers = fields(fs.readFileSync(path.join(l.unified.mountPoint, 'cgroup.controllers'), 'latin1'));
     } catch {
       /* none */
     }

@@ -20,6 +20,7 @@ import { PlanOptions, Probe, planResources } from './resources';
 import { CgroupPaths, uniqueDirs } from './control';
 import { CgroupWriter, exists, readFile, writeFile } from './fsio';
 import * as loops from '../../util/loops';
+import { fields } from '../../util/text';
 
 export type { CgroupPaths } from './control';
 
@@ -176,8 +177,8 @@ function enableControllers(mount: string, leaf: string): void {
     if (d === mount) break;
   }
   for (const d of chain) {
-    const avail = loops.filter((readFile(d, 'cgroup.controllers') ?? '').trim().split(/\s+/), Boolean);
-    const on = new Set(loops.filter((readFile(d, 'cgroup.subtree_control') ?? '').trim().split(/\s+/), Boolean));
+    const avail = fields(readFile(d, 'cgroup.controllers') ?? '');
+    const on = new Set(fields(readFile(d, 'cgroup.subtree_control') ?? ''));
     for (const c of avail) {
       if (on.has(c)) continue;
       try {
