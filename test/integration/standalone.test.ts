@@ -64,6 +64,28 @@ describeRoot('standalone executable', () => {
       expect(libs.filter((l) => !/^(libc|libm|libpthread|libdl)\.so\.\d+$/.test(l)), f).toEqual([]);
     }
   });
+  /**
+   * One container through create, start, state, exec, kill (SIGKILL) and delete, as the shim
+   * drives it, each command with `env`: what each printed on stderr (the engine's dumps go there).
+   */
+  const shimCommands = (env: NodeJS.ProcessEnv): Record<string, string> => {
+    const out: Record<string, string> = {};
+    const c = createOk(undefined, 'sleep 100', { env });
+    out['create'] = fs.readFileSync(c.stderrFile, 'utf8');
+    for (const [name, args] of [
+      ['start', ['start', c.id]],
+      ['state', ['state', c.id]],
+      ['exec', ['exec', c.id, 'true']],
+      ['kill', ['kill', c.id, 'KILL']],
+    ] as const) {
+      const r = run([...args], { env });
+      expect(r.status, describeResult(r)).toBe(0);
+      out[name] = r.stderr;
+    }
+    waitForStatus(c.id, 'stopped');
+    out['delete'] = ok(run(['delete', c.id], { env })).stderr;
+    return out;
+  };
   // Bun's engine implements Array.prototype.forEach/map/filter/some/find/flatMap, Array.from and
   // the spread of a non-array in JavaScript and compiles each from source the first time a
   // process calls it (0.1 to 0.4 ms apiece): the commands the shim runs for every container use
@@ -79,31 +101,15 @@ describeRoot('standalone executable', () => {
       for (const m of dump.matchAll(/^([^\s#]+)#\w+:\[[^\]\n]*\(StrictMode\)\]/gm)) if (BUILTINS.has(m[1]!)) out.push(m[1]!);
       return out;
     };
-    const env = { ...process.env, BUN_JSC_dumpGeneratedBytecodes: '1' };
+    const dumps = shimCommands({ ...process.env, BUN_JSC_dumpGeneratedBytecodes: '1' });
+    // the dump is there: it names hezi's own functions too (the builtins are a part of it)
+    expect(dumps['create']).toMatch(/^\S+#\w+:\[/m);
     const seen: Record<string, string[]> = {};
     const programs: Record<string, number> = {};
-    const count = (name: string, dump: string): void => {
+    for (const [name, dump] of Object.entries(dumps)) {
       seen[name] = builtins(dump);
       programs[name] = dump.match(/^<global>#/gm)?.length ?? 0;
-    };
-    const c = createOk(undefined, 'sleep 100', { env });
-    const createDump = fs.readFileSync(c.stderrFile, 'utf8');
-    // the dump is there: it names hezi's own functions too (the builtins are a part of it)
-    expect(createDump).toMatch(/^\S+#\w+:\[/m);
-    count('create', createDump);
-    for (const [name, args] of [
-      ['start', ['start', c.id]],
-      ['state', ['state', c.id]],
-      ['exec', ['exec', c.id, 'true']],
-      ['kill', ['kill', c.id, 'KILL']],
-    ] as const) {
-      const r = run([...args], { env });
-      expect(r.status, describeResult(r)).toBe(0);
-      count(name, r.stderr);
     }
-    waitForStatus(c.id, 'stopped');
-    const d = ok(run(['delete', c.id], { env }));
-    count('delete', d.stderr);
     expect(seen).toEqual({ create: [], start: [], state: [], exec: [], kill: [], delete: [] });
     expect(programs).toEqual({ create: 2, start: 1, state: 1, exec: 2, kill: 1, delete: 1 });
   });
@@ -114,20 +120,7 @@ describeRoot('standalone executable', () => {
     const env = { ...process.env, BUN_JSC_dumpCompiledRegExpPatterns: '1' };
     const patterns = (dump: string): string[] => [...dump.matchAll(/^RegExp pattern for (.*):$/gm)].map((m) => m[1]!);
     const seen: Record<string, string[]> = {};
-    const c = createOk(undefined, 'sleep 100', { env });
-    seen['create'] = patterns(fs.readFileSync(c.stderrFile, 'utf8'));
-    for (const [name, args] of [
-      ['start', ['start', c.id]],
-      ['state', ['state', c.id]],
-      ['exec', ['exec', c.id, 'true']],
-      ['kill', ['kill', c.id, 'SIGKILL']],
-    ] as const) {
-      const r = run([...args], { env });
-      expect(r.status, describeResult(r)).toBe(0);
-      seen[name] = patterns(r.stderr);
-    }
-    waitForStatus(c.id, 'stopped');
-    seen['delete'] = patterns(ok(run(['delete', c.id], { env })).stderr);
+    for (const [name, dump] of Object.entries(shimCommands(env))) seen[name] = patterns(dump);
     const b = makeBundle((spec) => {
       spec.process!.args = ['true'];
       spec.process!.terminal = false;
