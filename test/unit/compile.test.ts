@@ -278,4 +278,16 @@ describe('plan compilation', () => {
     expect(sc!.args[1]!.readBigInt64LE()).toBe(2n ** 52n);
     expect(() => encodePlan([{ code: 'CHDIR', args: [{ str: 'a\0b' }], what: '' }])).toThrow(/NUL/);
   });
+
+  it('writes a safe-integer number as BigInt would (the halves), and refuses what BigInt refuses', () => {
+    const ints = [0, -0, 1, -1, 2 ** 31, -(2 ** 31), 2 ** 32 - 1, 2 ** 32, -(2 ** 32) - 1, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 2n ** 63n - 1n, -(2n ** 63n)];
+    for (let k = 0; k < 200; k++) ints.push(Math.floor((Math.random() - 0.5) * 2 * Number.MAX_SAFE_INTEGER));
+    for (const n of ints) {
+      const buf = encodePlan([{ code: 'SETHOSTNAME', args: [{ int: n }], what: '' }]);
+      expect(buf.readUInt32LE(20)).toBe(8);
+      expect(buf.readBigInt64LE(24), String(n)).toBe(BigInt(n));
+    }
+    expect(() => encodePlan([{ code: 'SETHOSTNAME', args: [{ int: 1.5 }], what: '' }])).toThrow(RangeError);
+    expect(() => encodePlan([{ code: 'SETHOSTNAME', args: [{ int: 2n ** 63n }], what: '' }])).toThrow(RangeError);
+  });
 });
