@@ -199,7 +199,7 @@ export function compile(inp: CompileInput): Plan {
   if (proc?.oomScoreAdj !== undefined)
     ops.push(op.writeFile('/proc/self/oom_score_adj', String(proc.oomScoreAdj), `set oom_score_adj to ${proc.oomScoreAdj}`));
   for (const [key, value] of Object.entries(spec.linux?.sysctl ?? {}))
-    ops.push(op.writeFile(`/proc/sys/${key.replace(/\./g, '/')}`, value, `set sysctl ${key}=${value}`));
+    ops.push(op.writeFile(`/proc/sys/${key.split('.').join('/')}`, value, `set sysctl ${key}=${value}`));
   for (const r of proc?.rlimits ?? []) {
     const res = RLIMITS[r.type];
     if (res === undefined) continue;

@@ -12,6 +12,7 @@ import { hasOwnMountNs, unmountUnder } from './mounts';
 import { ContainerRecord, StateStore, validateId } from './state-store';
 import { Status, can, deriveStatus, processAlive } from './status';
 import { namespaceEntry } from '../linux/namespaces';
+import { isDigits } from '../util/text';
 
 export interface StateView {
   ociVersion: string;
@@ -221,7 +222,7 @@ export function containerPids(rec: ContainerRecord): number[] {
   }
   const out: number[] = [];
   for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
+    if (!isDigits(d)) continue;
     try {
       if (fs.readlinkSync(`/proc/${d}/ns/pid`) === ns) out.push(Number(d));
     } catch {

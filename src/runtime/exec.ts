@@ -33,6 +33,7 @@ import { prepareSeccomp, sendSeccompListener } from './seccomp';
 import { exitCode, forwardSignals } from './run';
 import { ContainerRecord, StateStore, atomicWrite } from './state-store';
 import { AttachedTerminal, attachTerminal, checkTerminal, closeQuietly, hostWinsize, openConsole } from './terminal';
+import { isInteger } from '../util/text';
 
 export interface ExecOptions {
   id: string;
@@ -107,7 +108,7 @@ function splitOnce(s: string, sep: string): [string, string | undefined] {
 
 /** Go's strconv.Atoi as runc uses it for --user, with runc's words. */
 function atoi(s: string, what: 'uid' | 'gid'): number {
-  if (!/^[+-]?\d+$/.test(s)) throw new HeziError(`parsing ${s} as int for ${what} failed: strconv.Atoi: parsing ${JSON.stringify(s)}: invalid syntax`);
+  if (!isInteger(s, true)) throw new HeziError(`parsing ${s} as int for ${what} failed: strconv.Atoi: parsing ${JSON.stringify(s)}: invalid syntax`);
   const n = Number(s);
   if (n < 0 || n > 0xffffffff) throw new HeziError(`parsing ${s} as int for ${what} failed: ${what} out of range`);
   return n;

@@ -22,6 +22,12 @@ export function isDigits(s: string): boolean {
   return true;
 }
 
+/** `/^-?\d+$/`, or `/^[+-]?\d+$/` with `plus` */
+export function isInteger(s: string, plus = false): boolean {
+  const c = s.charCodeAt(0);
+  return isDigits(c === 45 || (plus && c === 43) ? s.slice(1) : s);
+}
+
 /** `/^[A-Z]+$/` */
 export function isUppercase(s: string): boolean {
   if (s.length === 0) return false;
@@ -108,4 +114,16 @@ export function cgroupLine(line: string): [string, string] | undefined {
     if (c === 10 || c === 13 || c === 0x2028 || c === 0x2029) return undefined;
   }
   return [line.slice(a + 1, b), path];
+}
+
+/** JavaScript's line terminators: what `^` and `$` match beside with the m flag */
+const isLineEnd = (c: number): boolean => c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
+
+/** `new RegExp(`^${line}$`, 'm').test(text)` for a literal `line`: whether a line of text is `line` */
+export function hasLine(text: string, line: string): boolean {
+  for (let i = text.indexOf(line); i >= 0; i = text.indexOf(line, i + 1)) {
+    const end = i + line.length;
+    if ((i === 0 || isLineEnd(text.charCodeAt(i - 1))) && (end === text.length || isLineEnd(text.charCodeAt(end)))) return true;
+  }
+  return false;
 }

@@ -9,7 +9,7 @@ import * as C from '../../spec/constants';
 import { isIdentifier } from '../../spec/errors';
 import { PATTERN_CHECKS } from '../../spec/patterns';
 import { parseSignal } from '../../src/linux/signals';
-import { cgroupLine, fields, isDigits, isIdChars, isUppercase, stripDashes, trimTrailingSlashes, unescapeOctal } from '../../src/util/text';
+import { cgroupLine, fields, hasLine, isDigits, isIdChars, isInteger, isUppercase, stripDashes, trimTrailingSlashes, unescapeOctal } from '../../src/util/text';
 
 /** strings over `alphabet`, plus a few characters that are in no class of interest */
 const over = (alphabet: string, maxLength = 12) =>
@@ -24,6 +24,14 @@ describe('the string matches, as their regular expressions', () => {
     fc.assert(fc.property(over('aZ09_$-.'), (s) => isIdentifier(s) === /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(s)), RUNS);
     for (const s of ['', '.', '..', 'a.b', 'c1', 'x+y-z_0'])
       expect(isIdChars(s)).toBe(/^[\w+\-.]+$/.test(s));
+  });
+
+  it('isInteger, hasLine', () => {
+    fc.assert(fc.property(over('0129-+a'), (s) => isInteger(s) === /^-?\d+$/.test(s) && isInteger(s, true) === /^[+-]?\d+$/.test(s)), RUNS);
+    fc.assert(fc.property(over('frozen 01\r', 20), (s) => hasLine(s, 'frozen 1') === /^frozen 1$/m.test(s) && hasLine(s, 'frozen 0') === /^frozen 0$/m.test(s)), RUNS);
+    expect(hasLine('populated 1\nfrozen 1\n', 'frozen 1')).toBe(true);
+    expect(hasLine('populated 1\nfrozen 0\n', 'frozen 1')).toBe(false);
+    expect(hasLine('xfrozen 1\nfrozen 10', 'frozen 1')).toBe(false);
   });
 
   it('stripDashes, trimTrailingSlashes', () => {

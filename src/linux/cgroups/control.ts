@@ -12,6 +12,7 @@ import { HeziError, sysText } from '../../runtime/errors';
 import { log } from '../../runtime/log';
 import { allPids, exists, readFile, sleepMs, writeFile } from './fsio';
 import * as loops from '../../util/loops';
+import { hasLine } from '../../util/text';
 
 export type CgroupPaths = Record<string, string>;
 
@@ -211,7 +212,7 @@ export function freeze(paths: CgroupPaths): void {
   }
   const end = Date.now() + 10_000;
   for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
-    if (/^frozen 1$/m.test(readFile(f.v2, 'cgroup.events') ?? '')) return;
+    if (hasLine(readFile(f.v2, 'cgroup.events') ?? '', 'frozen 1')) return;
     if (Date.now() > end) {
       try {
         writeFile(f.v2, 'cgroup.freeze', '0');
@@ -235,7 +236,7 @@ export function thaw(paths: CgroupPaths): void {
   }
   const end = Date.now() + 10_000;
   for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
-    const done = 'v1' in f ? (readFile(dir, 'freezer.state') ?? '').trim() === 'THAWED' : /^frozen 0$/m.test(readFile(dir, 'cgroup.events') ?? '');
+    const done = 'v1' in f ? (readFile(dir, 'freezer.state') ?? '').trim() === 'THAWED' : hasLine(readFile(dir, 'cgroup.events') ?? '', 'frozen 0');
     if (done) return;
     if (Date.now() > end) throw new HeziError('unable to thaw');
     sleepMs(delay);
@@ -247,7 +248,7 @@ export function isFrozen(paths: CgroupPaths): boolean {
   try {
     const f = freezer(paths);
     if ('v1' in f) return (readFile(f.v1, 'freezer.state') ?? '').trim() === 'FROZEN';
-    return /^frozen 1$/m.test(readFile(f.v2, 'cgroup.events') ?? '');
+    return hasLine(readFile(f.v2, 'cgroup.events') ?? '', 'frozen 1');
   } catch {
     return false;
   }

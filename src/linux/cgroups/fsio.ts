@@ -1,5 +1,6 @@
 /** Small synchronous file helpers for cgroupfs. */
 import { fs, type Dirent } from '../../native/fs';
+import { isInteger } from '../../util/text';
 
 const cell = new Int32Array(new SharedArrayBuffer(4));
 export function sleepMs(ms: number): void {
@@ -74,7 +75,7 @@ export function readU64(dir: string, file: string): bigint | undefined {
   const t = readFile(dir, file)?.trim();
   if (t === undefined || t === '') return undefined;
   if (t === 'max') return 18446744073709551615n;
-  if (!/^-?\d+$/.test(t)) return undefined;
+  if (!isInteger(t)) return undefined;
   return BigInt(t);
 }
 
