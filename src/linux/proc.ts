@@ -44,10 +44,6 @@ export interface MountInfo {
   superOptions: string;
 }
 
-function unescape(s: string): string {
-  return unescapeOctal(s);
-}
-
 export function mountInfo(pid: number | 'self' = 'self'): MountInfo[] {
   const out: MountInfo[] = [];
   for (const line of fs.readFileSync(`/proc/${pid}/mountinfo`, 'latin1').split('\n')) {
@@ -58,12 +54,12 @@ export function mountInfo(pid: number | 'self' = 'self'): MountInfo[] {
     out.push({
       id: Number(a[0]),
       parent: Number(a[1]),
-      root: unescape(a[3] ?? ''),
-      mountPoint: unescape(a[4] ?? ''),
+      root: unescapeOctal(a[3] ?? ''),
+      mountPoint: unescapeOctal(a[4] ?? ''),
       options: a[5] ?? '',
       optional: a.slice(6).join(' '),
       fstype: b[0] ?? '',
-      source: unescape(b[1] ?? ''),
+      source: unescapeOctal(b[1] ?? ''),
       superOptions: b[2] ?? '',
     });
   }

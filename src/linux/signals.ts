@@ -1,5 +1,6 @@
-/** Linux's signal numbers (x86_64 and arm64 share the generic table); SIGIOT and SIGPOLL are aliases. */
 import { isDigits } from '../util/text';
+
+/** Linux's signal numbers (x86_64 and arm64 share the generic table); SIGIOT and SIGPOLL are aliases. */
 const SIGNALS: Readonly<Record<string, number>> = {
   SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGIOT: 6, SIGBUS: 7, SIGFPE: 8, SIGKILL: 9,
   SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15, SIGSTKFLT: 16, SIGCHLD: 17, SIGCONT: 18,

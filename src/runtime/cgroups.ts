@@ -30,17 +30,17 @@ export function configureCgroups(o: { systemd: boolean }): void {
   systemdDriver = o.systemd;
 }
 
-/**
- * --systemd-cgroup, when configureCgroups was not called: the global flag is read from our own
- * command line (setupCgroup's signature carries no flags). Only runtime flags are on it: the
- * container's command line is in config.json.
- */
 /** `/^--?systemd-cgroup(=(true|1))?$/`, as code (src/util/text.ts says why) */
 function systemdFlag(a: string): boolean {
   const body = stripDashes(a);
   return a !== body && (body === 'systemd-cgroup' || body === 'systemd-cgroup=true' || body === 'systemd-cgroup=1');
 }
 
+/**
+ * --systemd-cgroup, when configureCgroups was not called: the global flag is read from our own
+ * command line (setupCgroup's signature carries no flags). Only runtime flags are on it: the
+ * container's command line is in config.json.
+ */
 function systemdRequested(): boolean {
   if (systemdDriver !== undefined) return systemdDriver;
   return loops.some(process.argv, systemdFlag);

@@ -28,13 +28,6 @@ export function isInteger(s: string, plus = false): boolean {
   return isDigits(c === 45 || (plus && c === 43) ? s.slice(1) : s);
 }
 
-/** `/^[A-Z]+$/` */
-export function isUppercase(s: string): boolean {
-  if (s.length === 0) return false;
-  for (let i = 0; i < s.length; i++) if (!isUpper(s.charCodeAt(i))) return false;
-  return true;
-}
-
 /** `/^[\w+\-.]+$/`: a container id as runc accepts it (letters, digits, `_`, `+`, `-`, `.`) */
 export function isIdChars(s: string): boolean {
   if (s.length === 0) return false;

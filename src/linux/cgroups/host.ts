@@ -40,8 +40,6 @@ export interface Layout {
   unifiedControllers: string[];
 }
 
-const unescape = unescapeOctal;
-
 /** Parse /proc/self/mountinfo text into the cgroup layout (controllers of v2 read separately). */
 export function parseLayout(mountinfo: string, unifiedControllers: string[] = []): Layout {
   const v1: Hierarchy[] = [];
@@ -54,8 +52,8 @@ export function parseLayout(mountinfo: string, unifiedControllers: string[] = []
     const b = (post ?? '').split(' ');
     const fstype = b[0] ?? '';
     if (fstype !== 'cgroup' && fstype !== 'cgroup2') continue;
-    const root = unescape(a[3] ?? '/');
-    const mountPoint = unescape(a[4] ?? '');
+    const root = unescapeOctal(a[3] ?? '/');
+    const mountPoint = unescapeOctal(a[4] ?? '');
     if (fstype === 'cgroup2') {
       // prefer the one under /sys/fs/cgroup when there are several
       if (!unified || (mountPoint.startsWith('/sys/fs/cgroup') && !unified.mountPoint.startsWith('/sys/fs/cgroup')))
