@@ -271,9 +271,8 @@ for (const [title, fill] of [
       reapAll();
     }
   }
-  // the timing rounds only: the rss pass adds samples
-  for (const r of runtimes) for (const st of STEPS) cur.times[r.name]![st] = cur.times[r.name]![st].slice(0, ROUNDS);
   if (TIME) rssPass();
+  // the timing rounds only: the rss pass added samples
   for (const r of runtimes) for (const st of STEPS) cur.times[r.name]![st] = cur.times[r.name]![st].slice(0, ROUNDS);
 }
 for (const r of runtimes) rt(r, ['delete', '--force', execIds.get(r.name)!]);

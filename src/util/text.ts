@@ -91,6 +91,9 @@ export function fields(s: string): string[] {
   return out;
 }
 
+/** JavaScript's line terminators: none of them matches `.`; `^` and `$` match beside them with the m flag */
+const isLineEnd = (c: number): boolean => c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
+
 /**
  * `/^\d+:([^:]*):(.*)$/` on a line of /proc/<pid>/cgroup: `[controllers, path]`, or undefined for a
  * line of another shape (an empty last line).
@@ -101,16 +104,9 @@ export function cgroupLine(line: string): [string, string] | undefined {
   const b = line.indexOf(':', a + 1);
   if (b < 0) return undefined;
   const path = line.slice(b + 1);
-  // `.` matches no line terminator
-  for (let i = 0; i < path.length; i++) {
-    const c = path.charCodeAt(i);
-    if (c === 10 || c === 13 || c === 0x2028 || c === 0x2029) return undefined;
-  }
+  for (let i = 0; i < path.length; i++) if (isLineEnd(path.charCodeAt(i))) return undefined; // (.*)
   return [line.slice(a + 1, b), path];
 }
-
-/** JavaScript's line terminators: what `^` and `$` match beside with the m flag */
-const isLineEnd = (c: number): boolean => c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
 
 /** `new RegExp(`^${line}$`, 'm').test(text)` for a literal `line`: whether a line of text is `line` */
 export function hasLine(text: string, line: string): boolean {
