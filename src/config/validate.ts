@@ -114,17 +114,11 @@ export const checks: Record<string, Check> = {
     return [`process.apparmorProfile: AppArmor is not enabled on this host, cannot apply "${spec.process.apparmorProfile}"`];
   },
   selinux({ spec }) {
-    // as runc: a label that cannot be applied is an error, never dropped. runc refuses a process
-    // label itself and a mount label through the kernel (context= on a mount it would label)
-    const out: string[] = [];
+    // a process label that cannot be applied is an error, never dropped (runc too): it is the
+    // process's confinement. A mount label without SELinux is only a warning (below)
     const label = spec.process?.selinuxLabel;
-    const mountLabel = spec.linux?.mountLabel;
-    if (!label && !mountLabel) return out;
-    if (selinuxEnabled()) return out;
-    if (label) out.push(`process.selinuxLabel: SELinux is not enabled on this host, cannot apply "${label}"`);
-    if (mountLabel && loops.some(spec.mounts, (m) => !isBindMount(m, parseMountOptions(m.options)) && labeledMountType(m.type ?? '')))
-      out.push(`linux.mountLabel: SELinux is not enabled on this host, cannot apply "${mountLabel}"`);
-    return out;
+    if (!label || selinuxEnabled()) return [];
+    return [`process.selinuxLabel: SELinux is not enabled on this host, cannot apply "${label}"`];
   },
   processPresent({ spec }) {
     return spec.process ? [] : ['process: is required'];
@@ -391,6 +385,15 @@ export const warnings: Record<string, Check> = {
       });
     }
     return out;
+  },
+  mountLabel({ spec }) {
+    // Files' labels mean nothing where no SELinux enforces them: the label is left off the mounts
+    // and said, as crun does (runc fails: the kernel refuses context= then). A process label is
+    // still refused (selinux above): dropping it would drop a confinement
+    const mountLabel = spec.linux?.mountLabel;
+    if (!mountLabel || selinuxEnabled()) return [];
+    if (!loops.some(spec.mounts, (m) => !isBindMount(m, parseMountOptions(m.options)) && labeledMountType(m.type ?? ''))) return [];
+    return [`linux.mountLabel: SELinux is not enabled on this host, "${mountLabel}" ignored`];
   },
 };
 

@@ -27,7 +27,7 @@ export interface HostInfo {
   /** pure cgroup v2 at /sys/fs/cgroup */
   cgroup2Only: boolean;
   hasKcore: boolean;
-  /** SELinux is enabled: linux.mountLabel goes on the mounts (else it is ignored, as runc does) */
+  /** SELinux is enabled: linux.mountLabel goes on the mounts (else it is left off; the config check warns) */
   selinux?: boolean;
 }
 
