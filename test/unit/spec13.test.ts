@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Process, Spec } from '../../spec';
-import { validate, validateProcessFields } from '../../src/config/validate';
+import { configWarnings, validate, validateProcessFields } from '../../src/config/validate';
 import { parseMountOptions } from '../../src/linux/mount-options';
 import { bitmask, ioprioValue, parseIdList } from '../../src/linux/sched';
 import { compile, type HostInfo } from '../../src/plan/compile';
@@ -83,11 +83,13 @@ describe('validation with JSON paths', () => {
     expect(mp({ mode: 'MPOL_BIND', nodes: 'x' })).toEqual(['linux.memoryPolicy.nodes: invalid node list "x" (like "0-3,7")']);
   });
 
-  it('mounts: tmpcopyup needs a tmpfs, a bind takes no data, id-mapped mounts need mappings and a bind', () => {
+  it('mounts: tmpcopyup needs a tmpfs, data on a bind is a warning, id-mapped mounts need mappings and a bind', () => {
     const m = (mounts: unknown[], linux: Record<string, unknown> = { namespaces: [{ type: 'mount' }] }) => problems(spec({ mounts, linux }));
     expect(m([{ destination: '/etc', type: 'tmpfs', options: ['tmpcopyup'] }])).toEqual([]);
     expect(m([{ destination: '/etc', type: 'bind', source: '/x', options: ['bind', 'tmpcopyup'] }])).toEqual(['mounts[0].options: tmpcopyup needs a tmpfs mount, got type "bind"']);
-    expect(m([{ destination: '/x', type: 'bind', source: '/x', options: ['rbind', 'mode=700'] }])).toEqual(['mounts[0].options: a bind mount takes no filesystem options, got "mode=700"']);
+    const dataOnBind = spec({ mounts: [{ destination: '/x', type: 'bind', source: '/x', options: ['rbind', 'mode=700', 'size=1k'] }], linux: { namespaces: [{ type: 'mount' }] } });
+    expect(problems(dataOnBind)).toEqual([]);
+    expect(configWarnings({ spec: dataOnBind, bundle: '/b' })).toEqual(['mounts[0].options: "mode=700,size=1k" ignored: a bind mount takes no filesystem options']);
     const map = [{ containerID: 0, hostID: 1000, size: 1 }];
     expect(m([{ destination: '/x', source: '/x', options: ['bind'], uidMappings: map }])).toEqual(['mounts[0].gidMappings: must be given with uidMappings']);
     expect(m([{ destination: '/x', source: '/x', options: ['bind', 'idmap'] }])[0]).toMatch(/^mounts\[0\]\.options: an id-mapped mount needs uidMappings and gidMappings/);
