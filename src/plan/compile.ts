@@ -267,7 +267,7 @@ export function compile(inp: CompileInput): Plan {
       if (dest === '/dev' && devReadonly) fl &= ~MS.RDONLY; // made read-only after the device nodes
       const n = newMountAttrs(fl);
       const options = [...n.sbOptions, ...o.data];
-      // linux.mountLabel where SELinux is on (validation refuses it elsewhere), on the mounts runc labels
+      // linux.mountLabel where SELinux is on (elsewhere left off: the config check warns), on the mounts runc labels
       if (host.selinux && spec.linux?.mountLabel && labeledMountType(type)) options.push(`context=${spec.linux.mountLabel}`);
       const args = { src, root, rel: dest, fstype: type, options, attrSet: n.attr, flags: t.flags, slot: SLOT.MOUNT, magic: t.magic };
       if (o.copyUp) {
