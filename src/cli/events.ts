@@ -1,6 +1,7 @@
 import { CommandSpec, Parsed, bool, str } from './args';
 import type { Globals } from './globals';
 import { events } from '../runtime/events';
+import { out } from '../runtime/output';
 import { StateStore } from '../runtime/state-store';
 
 export const command: CommandSpec = {
@@ -18,8 +19,7 @@ Where "<container-id>" is the name for the instance of the container.`,
 };
 
 export async function handler(p: Parsed, g: Globals): Promise<number> {
-  await events(new StateStore(g.root), p.positionals[0] ?? '', { stats: bool(p.values, 'stats'), interval: str(p.values, 'interval') ?? '5s' }, (s) =>
-    process.stdout.write(s),
-  );
+  // written synchronously, as every command's output is (the exit does not wait for a stream)
+  await events(new StateStore(g.root), p.positionals[0] ?? '', { stats: bool(p.values, 'stats'), interval: str(p.values, 'interval') ?? '5s' }, out);
   return 0;
 }

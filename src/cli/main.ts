@@ -5,6 +5,7 @@
 import { arityError, parseArgs } from './args';
 import { CommandTable, resolveCommand } from './commands';
 import { GLOBAL_OPTIONS, Globals } from './globals';
+import { exit } from '../native/exit';
 import { HeziError, errorMessage } from '../runtime/errors';
 import { configureLog, log } from '../runtime/log';
 import { out } from '../runtime/output';
@@ -85,17 +86,18 @@ async function main(argv: string[], table: CommandTable, program: Program): Prom
  * --help, --version) is given to `program.handOff` when there is one (the standalone executable's
  * small program hands it to the full one, which has the help text). One exit for every command:
  * the event loop is not drained (nothing is left in it: output is written synchronously), which
- * saves the runtime's shutdown work. Every failure is one line.
+ * saves the runtime's shutdown work, and the address space is torn down off the caller's clock
+ * (src/native/exit.ts). Every failure is one line.
  */
 export function runCli(table: CommandTable, program: Program = {}): void {
   main(process.argv.slice(2), table, program).then(
     (code) => {
-      if (code !== HANDED_OFF) process.exit(code);
+      if (code !== HANDED_OFF) exit(code);
     },
     (e: unknown) => {
       log.error(errorMessage(e));
       if (!(e instanceof HeziError) && e instanceof Error && e.stack) log.debug(e.stack);
-      process.exit(e instanceof HeziError ? e.exitCode : 1);
+      exit(e instanceof HeziError ? e.exitCode : 1);
     },
   );
 }

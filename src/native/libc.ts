@@ -38,7 +38,7 @@ const CORE = {
 } as const;
 /**
  * the rest: bound together on first use of any of them. Bun compiles a trampoline for every
- * symbol it binds (~20k instructions each): `hezi state` binds only the core.
+ * symbol it binds (~20k instructions each): `hezi state` binds only the core (and EXIT, below).
  */
 const MORE = {
   fsync: sig(['i32'], 'i32'),
@@ -52,10 +52,22 @@ const MORE = {
   memfd_create: sig(['ptr', 'i32'], 'i32'),
 } as const;
 
+/**
+ * how a command ends (src/runtime/exit.ts): bound together as it exits, never before. clone is
+ * glibc's wrapper (its child runs a C function, here usleep, whose address Bun gives as the bound
+ * symbol's `ptr`, on a stack of its own); syscall makes close_range and exit_group, which older
+ * glibc versions lack as functions
+ */
+const EXIT = {
+  clone: sig(['ptr', 'ptr', 'i32', 'u64_fast', 'u64_fast', 'u64_fast', 'u64_fast'], 'i32'),
+  usleep: sig(['u32'], 'i32'),
+  syscall: sig(['i64_fast', 'u64_fast', 'u64_fast', 'u64_fast'], 'i64_fast'),
+} as const;
+
 /** the symbols that return a C string: called through a wrapper that reads it (null for NULL) */
 const CSTRINGS = ['strerror', 'strerrorname_np'] as const;
 
-export type Libc = { [K in Exclude<keyof typeof CORE | keyof typeof MORE, (typeof CSTRINGS)[number]>]: (...a: unknown[]) => number } & {
+export type Libc = { [K in Exclude<keyof typeof CORE | keyof typeof MORE | keyof typeof EXIT, (typeof CSTRINGS)[number]>]: (...a: unknown[]) => number } & {
   [K in (typeof CSTRINGS)[number]]: (n: number) => string | null;
 } & {
   /** errno of the last failed call on this thread */
@@ -99,11 +111,13 @@ export function bindLibc(via: 'Bun.FFI' | 'bun:ffi'): Libc {
       return p ? cstring(p) : null;
     };
   }
-  let more: Record<string, (...a: unknown[]) => number> | undefined;
-  for (const name of Object.keys(MORE))
-    Object.defineProperty(l, name, {
-      enumerable: true,
-      get: () => (more ??= bind(ffi, MORE))[name],
-    });
+  for (const group of [MORE, EXIT]) {
+    let bound: Record<string, (...a: unknown[]) => number> | undefined;
+    for (const name of Object.keys(group))
+      Object.defineProperty(l, name, {
+        enumerable: true,
+        get: () => (bound ??= bind(ffi, group))[name],
+      });
+  }
   return l;
 }

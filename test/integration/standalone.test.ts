@@ -137,4 +137,49 @@ describeRoot('standalone executable', () => {
     expect(patterns(ps.stderr).length).toBeGreaterThan(0);
     expect(seen).toEqual({ create: [], start: [], state: [], exec: [], kill: [], delete: [], run: [] });
   });
+
+  it.skipIf(!testsDist)("a command's exit leaves the teardown of its memory to a sleeper that holds none of the caller's descriptors and exits by itself", () => {
+    const c = createOk(undefined, 'sleep 100');
+    // the caller: a subreaper (as containerd's shim and conmon are), so the sleeper comes back to it
+    const script = `
+import ctypes, fcntl, json, os, sys, time
+ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+def command(argv):
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.dup2(w, 1); os.dup2(w, 2); os.execv(argv[0], argv)
+    os.close(w)
+    status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    # the command has exited: no write end of the pipe is left anywhere, so once drained it is at its end
+    fcntl.fcntl(r, fcntl.F_SETFL, os.O_NONBLOCK)
+    out = b''
+    while True:
+        try:
+            b = os.read(r, 65536)
+        except BlockingIOError:
+            return {'status': status, 'eof': False}
+        if not b:
+            break
+        out += b
+    t = time.time(); others = 0
+    while True:
+        try:
+            os.waitpid(-1, 0); others += 1
+        except ChildProcessError:
+            break
+    return {'status': status, 'eof': True, 'out': out.decode(), 'others': others, 'seconds': time.time() - t}
+hezi = sys.argv[1]; root = sys.argv[2]; cid = sys.argv[3]
+print(json.dumps([command([hezi, '--root', root, 'state', cid]), command([hezi, '--root', root, 'state', 'no-such-' + cid])]))
+`;
+    const r = spawnSync('python3', ['-c', script, DIST, stateRoot(), c.id], { encoding: 'utf8', timeout: 20_000 });
+    ok(run(['delete', '--force', c.id]));
+    expect(r.status, describeResult(r)).toBe(0);
+    const [found, missing] = JSON.parse(r.stdout) as Array<{ status: number; eof: boolean; out: string; others: number; seconds: number }>;
+    expect(found).toMatchObject({ status: 0, eof: true, others: 1 });
+    expect(JSON.parse(found!.out)).toMatchObject({ id: c.id, status: 'created' });
+    expect(missing).toMatchObject({ status: 1, eof: true, others: 1 });
+    expect(missing!.out).toMatch(/level=error msg="container does not exist"/);
+    for (const x of [found!, missing!]) expect(x.seconds).toBeLessThan(1);
+  });
 });
