@@ -13,11 +13,13 @@
  *    own);
  * 3. exits: this process is then not its address space's last user, so its exit is immediate,
  *    and the sleeper's own exit tears the address space down, off the caller's clock.
- * The sleeper holds no descriptor, lock or state; it is an orphan like any other (reparented to
- * the caller where the caller is a subreaper, as containerd's shim and conmon are, and reaped
- * there). Should the exit take longer than the sleep, the sleeper simply goes first and the exit
- * is an ordinary one; where a step fails (close_range needs Linux 5.9, a pids limit may refuse
- * the clone), so is it. Under Node: process.exit.
+ * The sleeper holds no descriptor, lock or state; it is an orphan like any other, reaped by the
+ * caller where the caller is a subreaper (containerd's shim, conmon) and by init elsewhere. Where
+ * nothing reaps orphans (a container whose pid 1 is a plain program) each command would leave a
+ * zombie: HEZI_INLINE_EXIT=1 in the environment makes every exit an ordinary one. Should the exit
+ * take longer than the sleep, the sleeper simply goes first and the exit is an ordinary one; where
+ * a step fails (close_range needs Linux 5.9, a pids limit may refuse the clone), so is it. Under
+ * Node: process.exit.
  */
 import { libc } from './libc';
 
@@ -31,7 +33,7 @@ const SYS_CLOSE_RANGE = 436;
 const SYS_EXIT_GROUP = process.arch === 'arm64' ? 94 : 231;
 
 export function exit(code: number): never {
-  if ((process.versions as Record<string, string | undefined>)['bun']) exitLeavingTeardown(code);
+  if ((process.versions as Record<string, string | undefined>)['bun'] && process.env['HEZI_INLINE_EXIT'] !== '1') exitLeavingTeardown(code);
   process.exit(code);
 }
 

@@ -170,16 +170,21 @@ def command(argv):
             break
     return {'status': status, 'eof': True, 'out': out.decode(), 'others': others, 'seconds': time.time() - t}
 hezi = sys.argv[1]; root = sys.argv[2]; cid = sys.argv[3]
-print(json.dumps([command([hezi, '--root', root, 'state', cid]), command([hezi, '--root', root, 'state', 'no-such-' + cid])]))
+found = command([hezi, '--root', root, 'state', cid]); missing = command([hezi, '--root', root, 'state', 'no-such-' + cid])
+os.environ['HEZI_INLINE_EXIT'] = '1'
+print(json.dumps([found, missing, command([hezi, '--root', root, 'state', cid])]))
 `;
     const r = spawnSync('python3', ['-c', script, DIST, stateRoot(), c.id], { encoding: 'utf8', timeout: 20_000 });
     ok(run(['delete', '--force', c.id]));
     expect(r.status, describeResult(r)).toBe(0);
-    const [found, missing] = JSON.parse(r.stdout) as Array<{ status: number; eof: boolean; out: string; others: number; seconds: number }>;
+    const [found, missing, inline] = JSON.parse(r.stdout) as Array<{ status: number; eof: boolean; out: string; others: number; seconds: number }>;
     expect(found).toMatchObject({ status: 0, eof: true, others: 1 });
     expect(JSON.parse(found!.out)).toMatchObject({ id: c.id, status: 'created' });
     expect(missing).toMatchObject({ status: 1, eof: true, others: 1 });
     expect(missing!.out).toMatch(/level=error msg="container does not exist"/);
     for (const x of [found!, missing!]) expect(x.seconds).toBeLessThan(1);
+    // HEZI_INLINE_EXIT=1 (for a pid 1 that reaps no orphans): an ordinary exit, no sleeper
+    expect(inline).toMatchObject({ status: 0, eof: true, others: 0 });
+    expect(JSON.parse(inline!.out)).toMatchObject({ id: c.id });
   });
 });
