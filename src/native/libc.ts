@@ -53,7 +53,7 @@ const MORE = {
 } as const;
 
 /**
- * how a command ends (src/runtime/exit.ts): bound together as it exits, never before. clone is
+ * how a command ends (exit.ts): bound together as it exits, never before. clone is
  * glibc's wrapper (its child runs a C function, here usleep, whose address Bun gives as the bound
  * symbol's `ptr`, on a stack of its own); syscall makes close_range and exit_group, which older
  * glibc versions lack as functions
