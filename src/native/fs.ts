@@ -1,3 +1,4 @@
+import { sleepMs } from '../util/sleep';
 import { libc } from './libc';
 
 /**
@@ -84,8 +85,7 @@ function nodeFs(): Fs {
     const { native } = require('./addon') as typeof import('./addon');
     native().flock(fd, op, nonblock);
   };
-  const cell = new Int32Array(new SharedArrayBuffer(4));
-  const waitReadable: Fs['waitReadable'] = (_fd, timeoutMs) => void Atomics.wait(cell, 0, 0, Math.min(timeoutMs, 1));
+  const waitReadable: Fs['waitReadable'] = (_fd, timeoutMs) => sleepMs(Math.min(timeoutMs, 1));
   return { ...(require('node:fs') as Omit<Fs, 'flockSync' | 'waitReadable'>), flockSync, waitReadable };
 }
 

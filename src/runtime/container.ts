@@ -12,6 +12,7 @@ import { hasOwnMountNs, unmountUnder } from './mounts';
 import { ContainerRecord, StateStore, validateId } from './state-store';
 import { Status, can, deriveStatus, processAlive } from './status';
 import { namespaceEntry } from '../linux/namespaces';
+import { sleepMs } from '../util/sleep';
 import { isDigits } from '../util/text';
 
 export interface StateView {
@@ -132,7 +133,6 @@ export function start(store: StateStore, id: string, notifySocket?: string): voi
 function releaseFifo(fifo: string, rec: ContainerRecord): void {
   const fd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   const buf = new Uint8Array(13);
-  const sleeper = new Int32Array(new SharedArrayBuffer(4));
   try {
     for (let k = 0; ; k++) {
       let n = 0;
@@ -157,7 +157,7 @@ function releaseFifo(fifo: string, rec: ContainerRecord): void {
       // EAGAIN: the init has the fifo open and is about to write: wait for that, not a fixed 1 ms;
       // EOF: it has not opened it yet (nothing to poll for: a fifo without writers polls as hung up)
       if (n < 0) fs.waitReadable(fd, 100);
-      else Atomics.wait(sleeper, 0, 0, 1);
+      else sleepMs(1);
     }
   } finally {
     fs.closeSync(fd);
@@ -305,8 +305,7 @@ function killLeftovers(rec: ContainerRecord, status: Status): void {
 }
 
 function waitGone(p: { pid: number; startTime: string }): void {
-  const sleeper = new Int32Array(new SharedArrayBuffer(4));
-  for (let k = 0; k < 1000 && processAlive(p.pid, p.startTime); k++) Atomics.wait(sleeper, 0, 0, 5);
+  for (let k = 0; k < 1000 && processAlive(p.pid, p.startTime); k++) sleepMs(5);
 }
 
 /** Undo create: cgroups, state dir; then poststop hooks (failures are warnings). */

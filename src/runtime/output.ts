@@ -1,4 +1,5 @@
 import { fs } from '../native/fs';
+import { sleepMs } from '../util/sleep';
 
 const encoder = new TextEncoder();
 
@@ -15,7 +16,7 @@ export function writeAll(fd: 1 | 2, s: string): void {
     } catch (e) {
       // a non-blocking pipe that is full: wait a little and go on
       if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+      sleepMs(1);
     }
   }
 }

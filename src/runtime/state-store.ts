@@ -3,6 +3,7 @@ import * as path from '../linux/path';
 import { E, HeziError } from './errors';
 import type { Spec } from '../../spec';
 import type { RdtRecord } from './intelrdt';
+import { sleepMs } from '../util/sleep';
 import { isIdChars } from '../util/text';
 
 /**
@@ -158,24 +159,20 @@ export class StateStore {
       throw e;
     }
     let end = 0;
-    let cell: Int32Array | undefined;
     for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
       try {
         fs.flockSync(fd, 'ex', true);
         break;
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        // the clock and the sleeper only once the lock is contended (the common case has neither)
-        if (!cell) {
-          end = Date.now() + waitMs;
-          cell = new Int32Array(new SharedArrayBuffer(4));
-        }
+        // the clock only once the lock is contended (the common case has none)
+        if (!end) end = Date.now() + waitMs;
         if ((code !== 'EWOULDBLOCK' && code !== 'EAGAIN') || Date.now() > end) {
           fs.closeSync(fd);
           if (code === 'EWOULDBLOCK' || code === 'EAGAIN') throw new HeziError(`container ${id} is locked by another hezi command (gave up after ${waitMs / 1000}s)`);
           throw e;
         }
-        Atomics.wait(cell, 0, 0, delay);
+        sleepMs(delay);
       }
     }
     return () => {

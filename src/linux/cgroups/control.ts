@@ -10,7 +10,8 @@
 import { fs, type Dirent } from '../../native/fs';
 import { HeziError, sysText } from '../../runtime/errors';
 import { log } from '../../runtime/log';
-import { allPids, exists, readFile, sleepMs, writeFile } from './fsio';
+import { allPids, exists, readFile, writeFile } from './fsio';
+import { sleepMs } from '../../util/sleep';
 import * as loops from '../../util/loops';
 import { hasLine } from '../../util/text';
 

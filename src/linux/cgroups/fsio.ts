@@ -2,11 +2,6 @@
 import { fs, type Dirent } from '../../native/fs';
 import { isInteger } from '../../util/text';
 
-const cell = new Int32Array(new SharedArrayBuffer(4));
-export function sleepMs(ms: number): void {
-  Atomics.wait(cell, 0, 0, ms);
-}
-
 /** One write(2) of `value` to an existing cgroup file (O_WRONLY, no O_CREAT/O_TRUNC). */
 export function writeFile(dir: string, file: string, value: string): void {
   const fd = fs.openSync(`${dir}/${file}`, fs.constants.O_WRONLY);
