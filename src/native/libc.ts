@@ -55,8 +55,8 @@ const MORE = {
 /**
  * how a command ends (exit.ts): bound together as it exits, never before. clone is
  * glibc's wrapper (its child runs a C function, here usleep, whose address Bun gives as the bound
- * symbol's `ptr`, on a stack of its own); syscall makes close_range and exit_group, which older
- * glibc versions lack as functions
+ * symbol's `ptr`, on a stack of its own); syscall makes close_range (older glibc versions lack
+ * the function) and exit_group (one symbol for both)
  */
 const EXIT = {
   clone: sig(['ptr', 'ptr', 'i32', 'u64_fast', 'u64_fast', 'u64_fast', 'u64_fast'], 'i32'),
